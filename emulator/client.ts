@@ -1,0 +1,53 @@
+// Typed fetch wrapper for the /_emulator/ control API, for processes that don't own the emulator.
+import type { AlarmHistoryItem, AlarmState } from './cloudwatch.js'
+import type { CallRecord, FaultConfig } from './faults.js'
+import type { AliasHistoryEntry, Weights } from './lambda.js'
+
+export class EmulatorControl {
+  constructor(private readonly url: string) {}
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url.replace(/\/$/, '')}/_emulator/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`emulator control ${method} ${path} failed: ${res.status} ${text}`)
+    return JSON.parse(text) as T
+  }
+
+  async health(): Promise<boolean> {
+    return this.call<{ ok: boolean }>('GET', 'health').then((r) => r.ok, () => false)
+  }
+  async setAlarmState(name: string, state: AlarmState, reason?: string): Promise<void> {
+    await this.call('POST', `alarms/${encodeURIComponent(name)}/state`, { state, ...(reason !== undefined && { reason }) })
+  }
+  async setFaults(cfg: FaultConfig | null): Promise<void> {
+    await this.call('POST', 'faults', cfg ?? {})
+  }
+  async setPolicy(actions: string[] | null): Promise<void> {
+    await this.call('POST', 'policy', { actions })
+  }
+  async seedFunction(name: string, versions = 1): Promise<void> {
+    await this.call('POST', 'seed/function', { name, versions })
+  }
+  async seedAlias(fn: string, alias: string, version: string, weights?: Weights): Promise<void> {
+    await this.call('POST', 'seed/alias', { function: fn, alias, version, ...(weights !== undefined && { weights }) })
+  }
+  async seedAlarm(name: string, state: AlarmState = 'OK', opts: { composite?: boolean; alarmRule?: string; reason?: string } = {}): Promise<void> {
+    await this.call('POST', 'seed/alarm', { name, state, ...opts })
+  }
+  calls(): Promise<CallRecord[]> {
+    return this.call('GET', 'calls')
+  }
+  aliasHistory(): Promise<AliasHistoryEntry[]> {
+    return this.call('GET', 'alias-history')
+  }
+  alarmHistory(): Promise<AlarmHistoryItem[]> {
+    return this.call('GET', 'alarm-history')
+  }
+  async reset(): Promise<void> {
+    await this.call('POST', 'reset')
+  }
+}

@@ -1,0 +1,85 @@
+// HTTP control API under /_emulator/ for tests and demos running in other processes.
+// Never subject to faults or policy: the router handles these before fault injection.
+import type { AlarmState } from './cloudwatch.js'
+import type { EmulatorCore } from './core.js'
+import type { FaultConfig } from './faults.js'
+import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
+import { ApiError } from './service.js'
+import type { Weights } from './lambda.js'
+
+export const CONTROL_PREFIX = '_emulator'
+
+const json = (body: unknown, status = 200): ApiResponse => ({ status, headers: { 'content-type': 'application/json' }, body })
+const done = (): ApiResponse => json({ ok: true })
+
+function need<T>(v: unknown, what: string, check: (x: unknown) => boolean): T {
+  if (!check(v)) throw new ApiError(400, 'BadRequest', `${what} is missing or invalid`)
+  return v as T
+}
+const isStr = (x: unknown): boolean => typeof x === 'string' && x !== ''
+const isStrList = (x: unknown): boolean => Array.isArray(x) && x.every((s) => typeof s === 'string')
+
+export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse {
+  const [, a, b, c] = req.segments
+  const route = `${req.method} ${a ?? ''}${b === undefined ? '' : '/' + (a === 'alarms' ? ':name' : b)}${c === undefined ? '' : '/' + c}`
+  const body = req.method === 'POST' ? parseJsonBody(req) : {}
+  switch (route) {
+    case 'GET health':
+      return json({ ok: true })
+    case 'GET calls':
+      return json(core.calls())
+    case 'GET alias-history':
+      return json(core.aliasHistory())
+    case 'GET alarm-history':
+      return json(core.alarmHistory())
+    case 'GET faults':
+      return json(core.faults.getFaults())
+    case 'GET policy':
+      return json({ actions: core.faults.getPolicy() })
+    case 'POST reset':
+      core.reset()
+      return done()
+    case 'POST faults':
+      core.setFaults(Object.keys(body).length === 0 ? null : (body as FaultConfig))
+      return done()
+    case 'POST policy': {
+      const actions = body.actions ?? null
+      core.setPolicy(actions === null ? null : need<string[]>(actions, 'actions', isStrList))
+      return done()
+    }
+    case 'POST alarms/:name/state': {
+      const state = need<AlarmState>(body.state, 'state', isStr)
+      const reason = body.reason
+      core.setAlarmState(b ?? '', state, ...(typeof reason === 'string' ? [reason] : []))
+      return done()
+    }
+    case 'POST seed/function': {
+      const versions = body.versions ?? 1
+      core.seedFunction(need<string>(body.name, 'name', isStr), {
+        versions: need<number>(versions, 'versions', (x) => Number.isInteger(x) && (x as number) >= 0),
+      })
+      return done()
+    }
+    case 'POST seed/alias': {
+      const weights = (body.weights ?? {}) as Weights
+      core.seedAlias(
+        need<string>(body.function, 'function', isStr),
+        need<string>(body.alias, 'alias', isStr),
+        String(need<string | number>(body.version, 'version', (x) => isStr(x) || typeof x === 'number')),
+        weights,
+      )
+      return done()
+    }
+    case 'POST seed/alarm': {
+      const opts = {
+        composite: body.composite === true,
+        ...(typeof body.alarmRule === 'string' && { alarmRule: body.alarmRule }),
+        ...(typeof body.reason === 'string' && { reason: body.reason }),
+      }
+      core.seedAlarm(need<string>(body.name, 'name', isStr), (body.state ?? 'OK') as AlarmState, opts)
+      return done()
+    }
+    default:
+      return json({ error: 'NotFound', message: `No control route ${req.method} /${req.segments.join('/')}` }, 404)
+  }
+}

@@ -1,0 +1,97 @@
+// In-process emulator state and the programmatic control surface shared by server and control routes.
+import { CloudWatchState, createCloudWatchService, type AlarmState, type AlarmHistoryItem } from './cloudwatch.js'
+import { FaultInjector, type CallRecord, type FaultConfig } from './faults.js'
+import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda.js'
+import type { EmulatedService } from './service.js'
+
+export interface SeedAlarmOptions {
+  composite?: boolean
+  /** Composite rule; defaults to a rule that is always false. */
+  alarmRule?: string
+  reason?: string
+}
+
+export class EmulatorCore {
+  readonly state = { lambda: new LambdaState(), cloudwatch: new CloudWatchState() }
+  readonly faults: FaultInjector
+  /** Order matters only for routing; add new services (e.g. CodeDeploy) here. */
+  readonly services: EmulatedService[]
+  private readonly callLog: CallRecord[] = []
+
+  constructor(seed = 1) {
+    this.faults = new FaultInjector(seed)
+    this.services = [createLambdaService(this.state.lambda), createCloudWatchService(this.state.cloudwatch)]
+  }
+
+  recordCall(call: CallRecord): void {
+    this.callLog.push(call)
+  }
+
+  calls(): CallRecord[] {
+    return [...this.callLog]
+  }
+
+  aliasHistory(): AliasHistoryEntry[] {
+    return [...this.state.lambda.history]
+  }
+
+  alarmHistory(): AlarmHistoryItem[] {
+    return [...this.state.cloudwatch.history]
+  }
+
+  setFaults(cfg: FaultConfig | null): void {
+    this.faults.setFaults(cfg)
+  }
+
+  setPolicy(actions: string[] | null): void {
+    this.faults.setPolicy(actions)
+  }
+
+  setAlarmState(name: string, state: AlarmState, reason = `Set by emulator to ${state}`): void {
+    this.state.cloudwatch.setState(name, state, reason)
+  }
+
+  /** Clears all state, faults, policy and logs. */
+  reset(): void {
+    for (const s of this.services) s.reset()
+    this.faults.setFaults(null)
+    this.faults.setPolicy(null)
+    this.callLog.length = 0
+  }
+
+  /** Creates a function with published versions '1'..'N' (replacing any existing one). */
+  seedFunction(name: string, opts: { versions?: number } = {}): void {
+    this.state.lambda.functions.delete(name)
+    this.state.lambda.createFunction(name)
+    for (let i = 0; i < (opts.versions ?? 1); i++) this.state.lambda.publishVersion(name, `v${i + 1}`)
+  }
+
+  /** Creates or updates an alias; goes through the same validation as the API. */
+  seedAlias(fn: string, alias: string, version: string, weights: Weights = {}): void {
+    const lambda = this.state.lambda
+    if (lambda.getFunction(fn).aliases.has(alias)) {
+      lambda.updateAlias(fn, alias, { functionVersion: version, weights }, null)
+    } else {
+      lambda.createAlias(fn, { name: alias, functionVersion: version, weights }, null)
+    }
+  }
+
+  seedAlarm(name: string, state: AlarmState = 'OK', opts: SeedAlarmOptions = {}): void {
+    const cw = this.state.cloudwatch
+    if (opts.composite) {
+      cw.putAlarm('CompositeAlarm', name, { AlarmRule: opts.alarmRule ?? 'FALSE' })
+    } else {
+      cw.putAlarm('MetricAlarm', name, {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      })
+    }
+    if (cw.alarms.get(name)?.stateValue !== state) cw.setState(name, state, opts.reason ?? `Seeded as ${state}`)
+  }
+}

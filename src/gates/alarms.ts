@@ -1,0 +1,96 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch'
+import type { Clock } from '../clock.js'
+import { errorMessage } from '../errors.js'
+import type { AlarmState, AlarmStateValue, Gate, GateReading } from '../gate.js'
+import type { InsufficientDataPolicy } from '../inputs.js'
+import { alarmLink } from '../links.js'
+
+/** DescribeAlarms accepts at most 100 names per call. */
+export const ALARM_NAMES_PER_CALL = 100
+
+export interface AlarmGateOptions {
+  readonly client: CloudWatchClient
+  readonly names: readonly string[]
+  readonly region: string
+  readonly insufficientData: InsufficientDataPolicy
+  readonly clock: Clock
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
+}
+
+/**
+ * Gates on CloudWatch alarms, metric and composite alike. A read that fails after the
+ * SDK's own retries, or that misses an alarm, is inconclusive: never a pass.
+ */
+export class AlarmGate implements Gate {
+  readonly names: readonly string[]
+
+  constructor(private readonly options: AlarmGateOptions) {
+    this.names = options.names
+  }
+
+  async check(signal?: AbortSignal): Promise<GateReading> {
+    const { clock, insufficientData, region } = this.options
+    const at = clock.now()
+    let found: (MetricAlarm | CompositeAlarm)[]
+    try {
+      found = await this.describe(signal)
+    } catch (error) {
+      return { status: 'inconclusive', at, firing: [], insufficient: [], missing: [], error: errorMessage(error), alarms: [] }
+    }
+
+    const byName = new Map(found.map((alarm) => [alarm.AlarmName ?? '', alarm]))
+    const alarms: AlarmState[] = []
+    const missing: string[] = []
+    for (const name of this.names) {
+      const alarm = byName.get(name)
+      if (!alarm) {
+        missing.push(name)
+        continue
+      }
+      alarms.push({
+        name,
+        state: (alarm.StateValue ?? 'INSUFFICIENT_DATA') as AlarmStateValue,
+        reason: alarm.StateReason ?? '',
+        updatedAt: alarm.StateUpdatedTimestamp,
+        link: alarmLink(region, name),
+      })
+    }
+    const insufficient = alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.name)
+    const firing = alarms.filter(
+      (a) => a.state === 'ALARM' || (a.state === 'INSUFFICIENT_DATA' && insufficientData === 'alarm'),
+    )
+    if (firing.length > 0) return { status: 'fail', at, firing, insufficient, missing, error: undefined, alarms }
+    if (missing.length > 0) {
+      const error = `CloudWatch did not return ${missing.map((n) => JSON.stringify(n)).join(', ')}`
+      return { status: 'inconclusive', at, firing, insufficient, missing, error, alarms }
+    }
+    return { status: 'pass', at, firing, insufficient, missing, error: undefined, alarms }
+  }
+
+  /** One DescribeAlarms call per 100 names (more only if CloudWatch pages). */
+  private async describe(signal?: AbortSignal): Promise<(MetricAlarm | CompositeAlarm)[]> {
+    const found: (MetricAlarm | CompositeAlarm)[] = []
+    for (const names of chunk(this.names, ALARM_NAMES_PER_CALL)) {
+      let nextToken: string | undefined
+      do {
+        const page = await this.options.client.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: names,
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            MaxRecords: ALARM_NAMES_PER_CALL,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+          signal ? { abortSignal: signal } : {},
+        )
+        found.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []))
+        nextToken = page.NextToken
+      } while (nextToken)
+    }
+    return found
+  }
+}

@@ -1,0 +1,16 @@
+/** The log as the engine sees it; main adapts @actions/core to it, tests record it. */
+export interface Log {
+  info(message: string): void
+  warning(message: string): void
+  error(message: string): void
+  startGroup(name: string): void
+  endGroup(): void
+}
+
+export const silentLog: Log = {
+  info: () => {},
+  warning: () => {},
+  error: () => {},
+  startGroup: () => {},
+  endGroup: () => {},
+}

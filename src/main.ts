@@ -1,0 +1,135 @@
+import * as core from '@actions/core'
+import { cloudWatchClient, lambdaClient } from './aws.js'
+import { systemClock } from './clock.js'
+import { coreLog } from './core-log.js'
+import { isFailure, Rollout, type Outcome } from './engine.js'
+import { errorMessage } from './errors.js'
+import { AlarmGate } from './gates/alarms.js'
+import { readConfig, type Config } from './inputs.js'
+import { alarmLink } from './links.js'
+import { LambdaAliasProvider } from './providers/lambda-alias.js'
+import { rollbackAlias } from './rollback-mode.js'
+import { STATE_POST, STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from './saved-state.js'
+import { renderSummary } from './summary.js'
+import type { Release } from './traffic.js'
+
+/** Cancellation: the runner sends SIGINT, then SIGTERM 7.5 s later. Both mean "roll back now". */
+function abortOnSignals(controller: AbortController): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      core.info(`Received ${signal}; the rollback is already under way.`)
+      return
+    }
+    core.warning(`Received ${signal}: rolling back.`)
+    controller.abort(new Error(`cancelled by ${signal}`))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return () => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+function setOutputs(outcome: Outcome): void {
+  core.setOutput('result', outcome.result)
+  core.setOutput('weight', String(outcome.weight))
+  core.setOutput('stable-version', outcome.stableVersion ?? '')
+  core.setOutput('target-version', outcome.targetVersion)
+  core.setOutput('alarm', outcome.alarm?.name ?? '')
+}
+
+function failureMessage(outcome: Outcome, resource: string): string {
+  switch (outcome.result) {
+    case 'rolled-back':
+      return `Rolled back ${resource} to version ${outcome.stableVersion ?? '?'}: ${outcome.reason ?? 'unknown reason'}`
+    case 'refused':
+      return `Did not start: ${outcome.reason ?? 'unknown reason'}`
+    default:
+      return `Rollout of ${resource} failed: ${outcome.reason ?? 'unknown reason'}`
+  }
+}
+
+async function deploy(config: Config, signal: AbortSignal): Promise<void> {
+  const pollClient = lambdaClient(config.region, 'write')
+  const rollbackClient = lambdaClient(config.region, 'rollback')
+  const cloudWatch = cloudWatchClient(config.region)
+  const provider = new LambdaAliasProvider({
+    client: pollClient,
+    rollbackClient,
+    functionName: config.functionName,
+    alias: config.alias,
+    region: config.region,
+  })
+  const gate = new AlarmGate({
+    client: cloudWatch,
+    names: config.alarms,
+    region: config.region,
+    insufficientData: config.insufficientData,
+    clock: systemClock,
+  })
+  let release: Release | undefined
+  const engine = new Rollout({
+    provider,
+    gate,
+    clock: systemClock,
+    log: coreLog,
+    stages: config.stages,
+    targetVersion: config.version ?? '',
+    pollMs: config.pollMs,
+    signal,
+    onFirstWrite: (started) => {
+      release = started
+      const saved: SavedRollout = { functionName: config.functionName, alias: config.alias, region: config.region, ...started }
+      core.saveState(STATE_ROLLOUT, JSON.stringify(saved))
+    },
+  })
+
+  try {
+    let outcome: Outcome
+    try {
+      outcome = await engine.run()
+    } catch (error) {
+      // A crash mid-rollout still puts traffic back on the stable version.
+      if (release) {
+        core.error(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
+        await provider.rollback(release)
+        core.saveState(STATE_SETTLED, 'true')
+      }
+      throw error
+    }
+    if (!outcome.needsCleanup) core.saveState(STATE_SETTLED, 'true')
+    setOutputs(outcome)
+    await core.summary
+      .addRaw(
+        renderSummary(outcome, {
+          resource: provider.resource,
+          resourceLink: provider.link,
+          alarms: config.alarms.map((name) => ({ name, link: alarmLink(config.region, name) })),
+        }),
+      )
+      .write()
+    if (isFailure(outcome)) core.setFailed(failureMessage(outcome, provider.resource))
+    else core.info(outcome.result === 'promoted' ? `Promoted version ${outcome.targetVersion}.` : `Held at ${outcome.weight}%.`)
+  } finally {
+    pollClient.destroy()
+    rollbackClient.destroy()
+    cloudWatch.destroy()
+  }
+}
+
+/** The main step: validate every input, then roll out (or roll back) with cancellation wired in. */
+export async function run(): Promise<void> {
+  core.saveState(STATE_POST, 'true')
+  const controller = new AbortController()
+  const detach = abortOnSignals(controller)
+  try {
+    const config = readConfig((name) => core.getInput(name))
+    if (config.mode === 'rollback') await rollbackAlias(config)
+    else await deploy(config, controller.signal)
+  } catch (error) {
+    core.setFailed(errorMessage(error))
+  } finally {
+    detach()
+  }
+}

@@ -1,0 +1,72 @@
+import { formatDuration } from './duration.js'
+import type { Outcome, StageRecord } from './engine.js'
+import type { AlarmState } from './gate.js'
+
+export interface SummaryContext {
+  readonly resource: string
+  readonly resourceLink: string | undefined
+  readonly alarms: readonly { name: string; link: string }[]
+}
+
+const RESULT_LINE: Record<Outcome['result'], string> = {
+  promoted: '✅ Promoted',
+  held: '⏸️ Held',
+  'rolled-back': '↩️ Rolled back',
+  refused: '⛔ Refused to start',
+  failed: '❌ Failed',
+}
+
+const STAGE_RESULT: Record<StageRecord['result'], string> = {
+  pending: 'not reached',
+  resumed: 'done earlier',
+  baking: 'baking',
+  passed: '✅ passed',
+  failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
+}
+
+function time(ms: number | undefined): string {
+  return ms === undefined ? '–' : new Date(ms).toISOString().slice(11, 19)
+}
+
+/** Table cells: no pipes or newlines from alarm reasons. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+function alarmLine(alarm: AlarmState): string {
+  return `Alarm [${cell(alarm.name)}](${alarm.link}) was **${alarm.state}**: ${cell(alarm.reason)}`
+}
+
+/** The job summary as Markdown: outcome first, then the stage table, then warnings. */
+export function renderSummary(outcome: Outcome, context: SummaryContext): string {
+  const lines: string[] = []
+  const resource = context.resourceLink ? `[${context.resource}](${context.resourceLink})` : context.resource
+  lines.push(`## Canary release of ${resource}: ${RESULT_LINE[outcome.result]}`, '')
+  const versions = `version ${outcome.targetVersion}` + (outcome.stableVersion ? ` (stable: ${outcome.stableVersion})` : '')
+  lines.push(`**Traffic at exit:** ${outcome.weight}% on ${versions}.`, '')
+  if (outcome.alreadyPromoted) lines.push('Version was already fully promoted; nothing changed.', '')
+  if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
+  if (outcome.alarm) lines.push(alarmLine(outcome.alarm), '')
+
+  lines.push('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |', '|---|---|---|---|---|---|')
+  outcome.stages.forEach((stage, index) => {
+    const baked = stage.startedAt === undefined ? '–' : `${formatDuration(Math.round(stage.bakedMs / 1000) * 1000)} of ${formatDuration(stage.bakeMs)}`
+    lines.push(`| ${index + 1} | ${stage.weight}% | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`)
+  })
+  lines.push('')
+
+  if (outcome.insufficient.length > 0) {
+    lines.push(
+      `> [!WARNING]\n> These alarms reported INSUFFICIENT_DATA during the rollout: ${outcome.insufficient.map(cell).join(', ')}. ` +
+        'A gate without data cannot see a problem.',
+      '',
+    )
+  }
+  if (context.alarms.length === 0) {
+    lines.push('> [!WARNING]\n> No alarms were configured: stages passed on bake time alone.', '')
+  } else {
+    lines.push(`**Gates:** ${context.alarms.map((a) => `[${cell(a.name)}](${a.link})`).join(', ')}`, '')
+  }
+  return lines.join('\n')
+}
