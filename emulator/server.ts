@@ -1,4 +1,5 @@
 // HTTP front: parses requests, routes to control API or a service, applies faults/policy, logs calls.
+import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AlarmState } from './cloudwatch.js'
@@ -44,7 +45,7 @@ function send(res: ServerResponse, r: ApiResponse): void {
   const payload = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body)
   res.writeHead(r.status, {
     'content-type': 'application/json',
-    'x-amzn-requestid': crypto.randomUUID(),
+    'x-amzn-requestid': randomUUID(),
     ...r.headers,
     'content-length': Buffer.byteLength(payload).toString(),
   })
@@ -68,7 +69,6 @@ async function dispatchService(core: EmulatorCore, svc: EmulatedService, op: str
   switch (decision.kind) {
     case 'drop':
       core.recordCall({ ...base, status: 0, fault: 'drop' })
-      req.headers.connection = 'close'
       res.socket?.destroy()
       return
     case 'unavailable':

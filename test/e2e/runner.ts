@@ -352,6 +352,8 @@ async function execute(opts: RunOptions, ctx: Context): Promise<ActionRun> {
     AWS_CONFIG_FILE: join(ctx.runnerTemp, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(ctx.runnerTemp, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
+    // The runner uses Node 24; under an older local Node the SDK would add a deprecation warning to stderr.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...ctx.extraEnv,
     ...inputEnv(opts.inputs, opts.allowUnknownInputs ?? false),
   }
