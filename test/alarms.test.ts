@@ -1,4 +1,4 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AlarmGate } from '../src/gates/alarms.js'
@@ -17,7 +17,7 @@ function gate(names: string[], insufficientData: InsufficientDataPolicy = 'alarm
   })
 }
 
-const metric = (name: string, state: string) => ({ AlarmName: name, StateValue: state, StateReason: `${name} reason` })
+const metric = (name: string, state: StateValue) => ({ AlarmName: name, StateValue: state, StateReason: `${name} reason` })
 
 beforeEach(() => cloudWatch.reset())
 
