@@ -1,11 +1,11 @@
 import type { Clock } from './clock.js'
 import { formatDuration } from './duration.js'
-import { errorMessage, GateSetupError, OwnershipError } from './errors.js'
+import { errorMessage, GateSetupError, OwnershipError, RefusalError } from './errors.js'
 import { describeReading, type AlarmState, type Gate, type GateReading } from './gate.js'
 import type { Log } from './log.js'
 import { quote } from './quote.js'
 import type { Stage } from './stages.js'
-import { describeRouting, type Release, type Routing, type TrafficProvider } from './traffic.js'
+import type { TrafficProvider, TrafficState } from './traffic.js'
 
 export type Phase =
   | 'Initializing'
@@ -43,7 +43,7 @@ export interface Outcome {
   /** The canary's percent of traffic at exit. */
   readonly weight: number
   readonly stableVersion: string | undefined
-  readonly targetVersion: string
+  readonly targetVersion: string | undefined
   readonly alarm: AlarmState | undefined
   /** Why the rollout rolled back, was refused or failed. */
   readonly reason: string | undefined
@@ -65,14 +65,13 @@ export interface EngineOptions {
   readonly clock: Clock
   readonly log: Log
   readonly stages: readonly Stage[]
-  readonly targetVersion: string
   readonly pollMs: number
   /** Aborts on cancel; the engine then rolls back. */
   readonly signal?: AbortSignal
   /** Consecutive unreadable gate reads that force a rollback. */
   readonly maxUnreadable?: number
-  /** Called once, just before the first write, so a crash can be cleaned up by the post step. */
-  readonly onFirstWrite?: (release: Release) => void
+  /** Called once, before the first write (or on resuming a live canary), so the post step can clean up a crash. */
+  readonly onFirstWrite?: (state: TrafficState) => void
 }
 
 export const DEFAULT_MAX_UNREADABLE = 3
@@ -91,7 +90,7 @@ export class Rollout {
   readonly stages: StageRecord[]
   readonly events: RolloutEvent[] = []
 
-  private release: Release | undefined
+  private traffic: TrafficState | undefined
   private unreadable = 0
   private bakeStartedAt = 0
   private wroteAnything = false
@@ -160,8 +159,8 @@ export class Rollout {
     return {
       result: this.result ?? 'failed',
       weight: this.weight,
-      stableVersion: this.release?.stable,
-      targetVersion: this.options.targetVersion,
+      stableVersion: this.traffic?.stableVersion,
+      targetVersion: this.traffic?.targetVersion,
       alarm: this.alarm,
       reason: this.reason,
       stages: this.stages,
@@ -177,49 +176,39 @@ export class Rollout {
   // --- phases -------------------------------------------------------------
 
   private async initialize(): Promise<void> {
-    const { provider, gate, log, targetVersion } = this.options
+    const { provider, log } = this.options
     if (this.cancelled()) return this.refuse('the workflow was cancelled before any change')
 
-    let routing: Routing
+    let traffic: TrafficState
     try {
-      routing = await provider.current()
+      traffic = await provider.inspect()
     } catch (error) {
-      return this.refuse(`could not read ${provider.resource}: ${errorMessage(error)}`)
+      return this.refuse(error instanceof RefusalError ? error.message : `could not read ${provider.resource}: ${errorMessage(error)}`)
     }
-    log.info(`${provider.resource} routes ${describeRouting(routing)}`)
+    this.traffic = traffic
+    log.info(`${provider.resource} routes ${traffic.description}`)
     if (provider.link) log.info(`Console: ${provider.link}`)
 
-    if (routing.canaryVersion === undefined && routing.stableVersion === targetVersion) {
+    if (traffic.ownership === 'promoted') {
       this.alreadyPromoted = true
-      this.release = { stable: targetVersion, target: targetVersion }
       this.weight = 100
       this.stages.forEach((stage) => (stage.result = 'resumed'))
-      log.info(`Version ${targetVersion} already serves all traffic: nothing to do.`)
+      log.info(`Version ${traffic.targetVersion} already serves all traffic: nothing to do.`)
       return this.finish('Succeeded', 'promoted')
     }
-    if (routing.canaryVersion !== undefined && routing.canaryVersion !== targetVersion) {
+    if (traffic.ownership === 'foreign') {
       return this.refuse(
-        `${provider.resource} already routes ${routing.canaryWeight}% to version ${routing.canaryVersion}, not ${targetVersion}: ` +
+        `${provider.resource} already routes ${traffic.description}, not to version ${traffic.targetVersion}: ` +
           'another rollout owns it. Finish or roll back that one first (mode: rollback).',
       )
     }
-    if (routing.stableVersion === '$LATEST') {
-      return this.refuse(`${provider.resource} points at $LATEST, which cannot share traffic; point it at a published version first`)
-    }
 
-    try {
-      await provider.assertVersionExists(targetVersion)
-    } catch (error) {
-      return this.refuse(errorMessage(error))
-    }
-
-    this.release = { stable: routing.stableVersion, target: targetVersion }
-    this.resumed = routing.canaryVersion === targetVersion
+    this.resumed = traffic.ownership === 'resumable'
     if (this.resumed) {
-      this.weight = routing.canaryWeight
+      this.weight = traffic.weight
       this.wroteAnything = true // the canary is live: from here on a failure must roll back
-      this.options.onFirstWrite?.(this.release)
-      log.info(`Resuming: version ${targetVersion} already takes ${routing.canaryWeight}% of traffic.`)
+      this.options.onFirstWrite?.(traffic)
+      log.info(`Resuming: version ${traffic.targetVersion} already takes ${traffic.weight}% of traffic.`)
     }
 
     // Gates are read before any write: every alarm must exist and none may be firing.
@@ -239,7 +228,7 @@ export class Rollout {
       }
       return this.refuse(message)
     }
-    if (gate.names.length === 0) log.warning('No alarms given: stages pass on bake time alone.')
+    if (this.options.gate.names.length === 0) log.warning('No alarms given: stages pass on bake time alone.')
 
     let next = 0
     while (next < this.stages.length && (this.stages[next]?.weight ?? 0) <= this.weight + 1e-9) {
@@ -258,27 +247,22 @@ export class Rollout {
   private async progress(): Promise<void> {
     const { provider, log, clock } = this.options
     const stage = this.stages[this.stageIndex]
-    const release = this.release
-    if (!stage || !release) return this.fail('internal: no stage to progress to')
+    const traffic = this.traffic
+    if (!stage || !traffic) return this.fail('internal: no stage to progress to')
 
     log.startGroup(
-      `Stage ${this.stageIndex + 1}/${this.stages.length}: ${stage.weight}% to version ${release.target}` +
+      `Stage ${this.stageIndex + 1}/${this.stages.length}: ${stage.weight}% to version ${traffic.targetVersion}` +
         (stage.bakeMs > 0 ? `, bake ${formatDuration(stage.bakeMs)}` : ''),
     )
     if (!this.wroteAnything) {
       this.wroteAnything = true
-      this.options.onFirstWrite?.(release)
+      this.options.onFirstWrite?.(traffic)
     }
     try {
-      const routing = stage.weight >= 100 ? await provider.promote(release) : await provider.shift(release, stage.weight)
+      const routing = stage.weight >= 100 ? await provider.promote() : await provider.shift(stage.weight)
       this.weight = stage.weight
-      log.info(`${provider.resource} now routes ${describeRouting(routing)} (verified)`)
-      this.events.push({
-        at: clock.now(),
-        kind: stage.weight >= 100 ? 'promote' : 'shift',
-        weight: stage.weight,
-        detail: describeRouting(routing),
-      })
+      log.info(`${provider.resource} now routes ${routing} (verified)`)
+      this.events.push({ at: clock.now(), kind: stage.weight >= 100 ? 'promote' : 'shift', weight: stage.weight, detail: routing })
     } catch (error) {
       stage.result = 'failed'
       log.endGroup()
@@ -361,14 +345,14 @@ export class Rollout {
 
   private async rollBack(): Promise<void> {
     const { provider, log, clock } = this.options
-    const release = this.release
-    if (!release) return this.fail('internal: nothing to roll back')
-    log.startGroup(`Rolling back ${provider.resource} to version ${release.stable}`)
+    const traffic = this.traffic
+    if (!traffic) return this.fail('internal: nothing to roll back')
+    log.startGroup(`Rolling back ${provider.resource} to version ${traffic.stableVersion}`)
     try {
-      const routing = await provider.rollback(release)
-      this.weight = routing.canaryVersion === release.target ? routing.canaryWeight : 0
-      log.info(`${provider.resource} now routes ${describeRouting(routing)} (verified)`)
-      this.events.push({ at: clock.now(), kind: 'rollback', weight: 0, detail: describeRouting(routing) })
+      const routing = await provider.rollback()
+      this.weight = 0
+      log.info(`${provider.resource} now routes ${routing} (verified)`)
+      this.events.push({ at: clock.now(), kind: 'rollback', weight: 0, detail: routing })
       this.phase = 'RolledBack'
     } catch (error) {
       if (error instanceof OwnershipError) this.ownershipLost = true

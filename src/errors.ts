@@ -28,3 +28,8 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
   return String(error)
 }
+
+/** The rollout cannot start, for a reason found before any write. */
+export class RefusalError extends Error {
+  override name = 'RefusalError'
+}

@@ -11,7 +11,6 @@ import { LambdaAliasProvider } from './providers/lambda-alias.js'
 import { rollbackAlias } from './rollback-mode.js'
 import { STATE_POST, STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from './saved-state.js'
 import { renderSummary } from './summary.js'
-import type { Release } from './traffic.js'
 
 /** Cancellation: the runner sends SIGINT, then SIGTERM 7.5 s later. Both mean "roll back now". */
 function abortOnSignals(controller: AbortController): () => void {
@@ -35,7 +34,7 @@ function setOutputs(outcome: Outcome): void {
   core.setOutput('result', outcome.result)
   core.setOutput('weight', String(outcome.weight))
   core.setOutput('stable-version', outcome.stableVersion ?? '')
-  core.setOutput('target-version', outcome.targetVersion)
+  core.setOutput('target-version', outcome.targetVersion ?? '')
   core.setOutput('alarm', outcome.alarm?.name ?? '')
 }
 
@@ -60,6 +59,7 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     functionName: config.functionName,
     alias: config.alias,
     region: config.region,
+    targetVersion: config.version ?? '',
   })
   const gate = new AlarmGate({
     client: cloudWatch,
@@ -68,19 +68,24 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     insufficientData: config.insufficientData,
     clock: systemClock,
   })
-  let release: Release | undefined
+  let started = false
   const engine = new Rollout({
     provider,
     gate,
     clock: systemClock,
     log: coreLog,
     stages: config.stages,
-    targetVersion: config.version ?? '',
     pollMs: config.pollMs,
     signal,
-    onFirstWrite: (started) => {
-      release = started
-      const saved: SavedRollout = { functionName: config.functionName, alias: config.alias, region: config.region, ...started }
+    onFirstWrite: (traffic) => {
+      started = true
+      const saved: SavedRollout = {
+        functionName: config.functionName,
+        alias: config.alias,
+        region: config.region,
+        stable: traffic.stableVersion,
+        target: traffic.targetVersion,
+      }
       core.saveState(STATE_ROLLOUT, JSON.stringify(saved))
     },
   })
@@ -91,9 +96,9 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
       outcome = await engine.run()
     } catch (error) {
       // A crash mid-rollout still puts traffic back on the stable version.
-      if (release) {
+      if (started) {
         core.error(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
-        await provider.rollback(release)
+        await provider.rollback()
         core.saveState(STATE_SETTLED, 'true')
       }
       throw error
@@ -110,7 +115,7 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
       )
       .write()
     if (isFailure(outcome)) core.setFailed(failureMessage(outcome, provider.resource))
-    else core.info(outcome.result === 'promoted' ? `Promoted version ${outcome.targetVersion}.` : `Held at ${outcome.weight}%.`)
+    else core.info(outcome.result === 'promoted' ? `Promoted version ${outcome.targetVersion ?? ''}.` : `Held at ${outcome.weight}%.`)
   } finally {
     pollClient.destroy()
     rollbackClient.destroy()

@@ -3,7 +3,6 @@ import { lambdaClient } from './aws.js'
 import { errorMessage } from './errors.js'
 import { LambdaAliasProvider } from './providers/lambda-alias.js'
 import { parseSavedRollout, STATE_ROLLOUT, STATE_SETTLED } from './saved-state.js'
-import { describeRouting } from './traffic.js'
 
 /**
  * The post step: if main changed traffic and never settled it (killed, crashed, or its own
@@ -23,10 +22,12 @@ export async function post(): Promise<void> {
       functionName: saved.functionName,
       alias: saved.alias,
       region: saved.region,
+      targetVersion: saved.target,
+      stableVersion: saved.stable,
     })
     core.warning(`The main step did not finish its rollout of ${provider.resource}: rolling back to version ${saved.stable}.`)
-    const routing = await provider.rollback({ stable: saved.stable, target: saved.target })
-    core.info(`${provider.resource} now routes ${describeRouting(routing)} (verified)`)
+    const routing = await provider.rollback()
+    core.info(`${provider.resource} now routes ${routing} (verified)`)
   } catch (error) {
     core.setFailed(`Post-step rollback failed: ${errorMessage(error)}`)
   } finally {

@@ -1,34 +1,45 @@
-/** How a traffic provider's resource splits traffic right now. Weights are percents. */
-export interface Routing {
-  /** The version serving the traffic not sent to the canary. */
-  readonly stableVersion: string
-  /** The version receiving weighted traffic, if any. */
-  readonly canaryVersion: string | undefined
-  readonly canaryWeight: number
-}
+/**
+ * Whose rollout the resource is in, as read before the first write.
+ * - fresh: serves the stable version only; the rollout can start.
+ * - resumable: already sends part of its traffic to this rollout's target (a re-run).
+ * - promoted: the target already serves everything.
+ * - foreign: routes to some other version: another rollout owns it.
+ */
+export type Ownership = 'fresh' | 'resumable' | 'promoted' | 'foreign'
 
-/** The two versions a rollout moves traffic between. */
-export interface Release {
-  readonly stable: string
-  readonly target: string
+export interface TrafficState {
+  readonly ownership: Ownership
+  /** The target's live share of traffic, in percent (100 when promoted). */
+  readonly weight: number
+  /** What the resource routes now, in words, for the log. */
+  readonly description: string
+  readonly stableVersion: string
+  readonly targetVersion: string
 }
 
 /**
- * Moves traffic for one resource. Every write is read back and verified; a write that
- * finds the resource changed by someone else throws OwnershipError and changes nothing.
+ * Moves traffic for one release. Every write is read back and verified; a write that finds
+ * the resource changed by someone else throws OwnershipError and changes nothing.
  */
 export interface TrafficProvider {
   /** A short label for logs, e.g. `my-function:live`. */
   readonly resource: string
   /** A console link for the resource, when there is one. */
   readonly link: string | undefined
-  current(): Promise<Routing>
-  /** Throws when `version` does not exist, before any write. */
-  assertVersionExists(version: string): Promise<void>
-  shift(release: Release, weight: number): Promise<Routing>
-  promote(release: Release): Promise<Routing>
-  /** Sends everything back to `release.stable`; a no-op when it already serves everything. */
-  rollback(release: Release): Promise<Routing>
+  /** Reads the live state and checks the release can run (e.g. the target exists). Never writes. */
+  inspect(): Promise<TrafficState>
+  /** Sends `weight` percent to the target; returns the verified routing in words. */
+  shift(weight: number): Promise<string>
+  promote(): Promise<string>
+  /** Sends everything back to the stable version; a no-op when it already serves everything. */
+  rollback(): Promise<string>
+}
+
+/** How a Lambda alias splits traffic. Weights are percents. */
+export interface Routing {
+  readonly stableVersion: string
+  readonly canaryVersion: string | undefined
+  readonly canaryWeight: number
 }
 
 export function describeRouting(routing: Routing): string {

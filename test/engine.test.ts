@@ -29,9 +29,8 @@ function rollout(scenario: Scenario = {}) {
     clock,
     log,
     stages: parseStages(scenario.stages ?? '10%:30s, 50%:30s, 100%'),
-    targetVersion: '2',
     pollMs: scenario.pollMs ?? 10_000,
-    onFirstWrite: (release) => firstWrites.push(`${release.stable}->${release.target}`),
+    onFirstWrite: (traffic) => firstWrites.push(`${traffic.stableVersion}->${traffic.targetVersion}`),
     ...(scenario.signal ? { signal: scenario.signal } : {}),
   })
   return { engine, clock, provider, gate, log, firstWrites }
@@ -142,7 +141,7 @@ describe('Rollout engine', () => {
     const { engine } = rollout({ provider })
     const outcome = await engine.run()
     expect(outcome.result).toBe('refused')
-    expect(outcome.reason).toContain('already routes 20% to version 3')
+    expect(outcome.reason).toContain('already routes 80% version 1, 20% version 3, not to version 2')
     expect(provider.writes).toEqual([])
   })
 

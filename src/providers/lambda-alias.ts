@@ -5,9 +5,16 @@ import {
   type AliasConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda'
-import { OwnershipError, VerificationError } from '../errors.js'
+import { OwnershipError, RefusalError, VerificationError } from '../errors.js'
 import { aliasLink } from '../links.js'
-import { describeRouting, percentFromFraction, sameWeight, type Release, type Routing, type TrafficProvider } from '../traffic.js'
+import {
+  describeRouting,
+  percentFromFraction,
+  sameWeight,
+  type Routing,
+  type TrafficProvider,
+  type TrafficState,
+} from '../traffic.js'
 
 export interface LambdaAliasOptions {
   readonly client: LambdaClient
@@ -16,11 +23,13 @@ export interface LambdaAliasOptions {
   readonly functionName: string
   readonly alias: string
   readonly region: string
+  readonly targetVersion: string
+  /** Known when resuming from saved state (the post step); otherwise learnt by inspect(). */
+  readonly stableVersion?: string
 }
 
 function routingOf(alias: AliasConfiguration): Routing {
-  const weights = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})
-  const [canary] = weights
+  const [canary] = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})
   return {
     stableVersion: alias.FunctionVersion ?? '',
     canaryVersion: canary?.[0],
@@ -36,6 +45,11 @@ function isPreconditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'PreconditionFailedException'
 }
 
+/** The function's bare name, from a name or an ARN. */
+export function shortFunctionName(functionName: string): string {
+  return functionName.split(':function:')[1] ?? functionName
+}
+
 /**
  * Moves traffic on a Lambda alias with weighted routing. Every write carries the RevisionId
  * of the last read, so a concurrent change by anyone else fails the write instead of being
@@ -44,73 +58,112 @@ function isPreconditionFailure(error: unknown): boolean {
 export class LambdaAliasProvider implements TrafficProvider {
   readonly resource: string
   readonly link: string
+  private stable: string | undefined
   private revision: string | undefined
   private expected: Routing | undefined
 
   constructor(private readonly options: LambdaAliasOptions) {
-    this.resource = `${options.functionName.split(':function:')[1] ?? options.functionName}:${options.alias}`
+    this.resource = `${shortFunctionName(options.functionName)}:${options.alias}`
     this.link = aliasLink(options.region, options.functionName, options.alias)
+    this.stable = options.stableVersion
   }
 
-  async current(): Promise<Routing> {
-    const alias = await this.read(this.options.client)
-    const routing = routingOf(alias)
-    this.revision = alias.RevisionId
-    this.expected = routing
-    return routing
+  /** The alias's live routing, unclassified (rollback mode needs the raw split). */
+  routing(): Promise<Routing> {
+    return this.readInto(this.options.client)
   }
 
-  async assertVersionExists(version: string): Promise<void> {
+  async inspect(): Promise<TrafficState> {
+    const target = this.options.targetVersion
+    const routing = await this.readInto(this.options.client)
+    const description = describeRouting(routing)
+    const state = (ownership: TrafficState['ownership'], weight: number): TrafficState => ({
+      ownership,
+      weight,
+      description,
+      stableVersion: this.stable ?? routing.stableVersion,
+      targetVersion: target,
+    })
+    if (routing.canaryVersion === undefined && routing.stableVersion === target) return state('promoted', 100)
+    if (routing.canaryVersion !== undefined && routing.canaryVersion !== target) return state('foreign', routing.canaryWeight)
+    if (routing.stableVersion === '$LATEST') {
+      throw new RefusalError(`${this.resource} points at $LATEST, which cannot share traffic; point it at a published version first`)
+    }
+    await this.assertVersionExists(target)
+    this.stable = routing.stableVersion
+    return routing.canaryVersion === target ? state('resumable', routing.canaryWeight) : state('fresh', 0)
+  }
+
+  shift(weight: number): Promise<string> {
+    return this.write(this.options.client, {
+      stableVersion: this.requireStable(),
+      canaryVersion: this.options.targetVersion,
+      canaryWeight: weight,
+    })
+  }
+
+  promote(): Promise<string> {
+    this.requireStable()
+    return this.write(this.options.client, { stableVersion: this.options.targetVersion, canaryVersion: undefined, canaryWeight: 0 })
+  }
+
+  /**
+   * Sends everything to the stable version, but only while the alias still routes to our
+   * target. Uses the rollback client; reads afresh when the last revision is unknown or stale.
+   */
+  async rollback(): Promise<string> {
+    const client = this.options.rollbackClient
+    const stableOnly: Routing = { stableVersion: this.requireStable(), canaryVersion: undefined, canaryWeight: 0 }
+    if (this.revision === undefined) {
+      const live = await this.readInto(client)
+      if (sameRouting(live, stableOnly)) return describeRouting(live)
+      this.assertOurs(live)
+    }
     try {
-      await this.options.client.send(
-        new GetFunctionConfigurationCommand({ FunctionName: this.options.functionName, Qualifier: version }),
-      )
+      return await this.write(client, stableOnly)
+    } catch (error) {
+      if (!(error instanceof OwnershipError)) throw error
+      // Changed since our last write: roll back only if it still routes to our target.
+      const live = await this.readInto(client)
+      if (sameRouting(live, stableOnly)) return describeRouting(live)
+      this.assertOurs(live)
+      return this.write(client, stableOnly)
+    }
+  }
+
+  private assertOurs(live: Routing): void {
+    const target = this.options.targetVersion
+    const ours = live.canaryVersion === target || (live.stableVersion === target && live.canaryVersion === undefined)
+    if (!ours) {
+      throw new OwnershipError(`${this.resource} now routes ${describeRouting(live)}, which this rollout did not set; leaving it alone`)
+    }
+  }
+
+  private requireStable(): string {
+    if (this.stable === undefined) throw new Error(`internal: ${this.resource} was not inspected before a write`)
+    return this.stable
+  }
+
+  private async assertVersionExists(version: string): Promise<void> {
+    try {
+      await this.options.client.send(new GetFunctionConfigurationCommand({ FunctionName: this.options.functionName, Qualifier: version }))
     } catch (error) {
       if (error instanceof Error && error.name === 'ResourceNotFoundException') {
-        throw new VerificationError(`version ${version} of ${this.options.functionName} does not exist; publish it first`)
+        throw new RefusalError(`version ${version} of ${shortFunctionName(this.options.functionName)} does not exist; publish it first`)
       }
       throw error
     }
   }
 
-  shift(release: Release, weight: number): Promise<Routing> {
-    return this.write(this.options.client, {
-      stableVersion: release.stable,
-      canaryVersion: release.target,
-      canaryWeight: weight,
-    })
-  }
-
-  promote(release: Release): Promise<Routing> {
-    return this.write(this.options.client, { stableVersion: release.target, canaryVersion: undefined, canaryWeight: 0 })
-  }
-
-  /**
-   * Reads the alias afresh (the rollout's last revision may be stale after a crash) and sends
-   * everything to the stable version, but only if the alias still routes to our target.
-   */
-  async rollback(release: Release): Promise<Routing> {
-    const client = this.options.rollbackClient
-    const alias = await this.read(client)
-    const live = routingOf(alias)
-    const stableOnly: Routing = { stableVersion: release.stable, canaryVersion: undefined, canaryWeight: 0 }
-    if (sameRouting(live, stableOnly)) return live
-    const ours = live.canaryVersion === release.target || (live.stableVersion === release.target && live.canaryVersion === undefined)
-    if (!ours) {
-      throw new OwnershipError(
-        `${this.resource} now routes ${describeRouting(live)}, which this rollout did not set; leaving it alone`,
-      )
-    }
+  /** Reads the alias and remembers its revision as the precondition for the next write. */
+  private async readInto(client: LambdaClient): Promise<Routing> {
+    const alias = await client.send(new GetAliasCommand({ FunctionName: this.options.functionName, Name: this.options.alias }))
     this.revision = alias.RevisionId
-    this.expected = live
-    return this.write(client, stableOnly)
+    this.expected = routingOf(alias)
+    return this.expected
   }
 
-  private async read(client: LambdaClient): Promise<AliasConfiguration> {
-    return client.send(new GetAliasCommand({ FunctionName: this.options.functionName, Name: this.options.alias }))
-  }
-
-  private async write(client: LambdaClient, wanted: Routing): Promise<Routing> {
+  private async write(client: LambdaClient, wanted: Routing): Promise<string> {
     let written: AliasConfiguration
     try {
       written = await client.send(
@@ -130,27 +183,23 @@ export class LambdaAliasProvider implements TrafficProvider {
     }
 
     // Read back: the alias must route exactly what was asked, at the revision our write made.
-    const after = await this.read(client)
-    const routing = routingOf(after)
-    if (written.RevisionId && after.RevisionId && written.RevisionId !== after.RevisionId) {
+    const expectedRevision = written.RevisionId
+    const routing = await this.readInto(client)
+    if (expectedRevision && this.revision && expectedRevision !== this.revision) {
       throw new OwnershipError(
         `${this.resource} changed right after our write: it now routes ${describeRouting(routing)}; stopping without overwriting it`,
       )
     }
     if (!sameRouting(routing, wanted)) {
-      throw new VerificationError(
-        `${this.resource} was set to ${describeRouting(wanted)} but reads back as ${describeRouting(routing)}`,
-      )
+      throw new VerificationError(`${this.resource} was set to ${describeRouting(wanted)} but reads back as ${describeRouting(routing)}`)
     }
-    this.revision = after.RevisionId
-    this.expected = routing
-    return routing
+    return describeRouting(routing)
   }
 
   private async changedUnderUs(client: LambdaClient): Promise<OwnershipError> {
     const expected = this.expected ? describeRouting(this.expected) : 'what this rollout last read'
     try {
-      const live = routingOf(await this.read(client))
+      const live = await this.readInto(client)
       return new OwnershipError(
         `${this.resource} was changed by someone else: expected ${expected}, found ${describeRouting(live)}. ` +
           'Stopping without overwriting that change.',

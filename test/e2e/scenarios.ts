@@ -101,7 +101,7 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       const main = await run({ 'function-name': fn, version: '2', stages: '10%:1s, 100%' })
       expect(main.failed).toBe(true)
       expect(main.outputs.result).toBe('refused')
-      expect(main.errors.join('\n')).toContain('already routes 20% to version 3')
+      expect(main.errors.join('\n')).toContain('already routes 80% version 1, 20% version 3, not to version 2')
       expect(await backend.routing(fn)).toEqual({ version: '1', weights: { '3': 0.2 } })
     })
 
