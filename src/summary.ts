@@ -38,14 +38,30 @@ function alarmLine(alarm: AlarmState): string {
   return `Alarm [${cell(alarm.name)}](${alarm.link}) was **${alarm.state}**: ${cell(alarm.reason)}`
 }
 
+/** Where traffic stands at exit, in words a reader of the summary can act on. */
+export function trafficLine(outcome: Outcome): string {
+  const target = `version ${outcome.targetVersion ?? '?'}`
+  const stable = `version ${outcome.stableVersion ?? '?'}`
+  switch (outcome.result) {
+    case 'promoted':
+      return outcome.alreadyPromoted ? `all on ${target} (already promoted; nothing changed).` : `all on ${target} (was ${stable}).`
+    case 'held':
+      return `${target} takes ${outcome.weight}%, ${stable} the rest. A later run promotes or rolls back.`
+    case 'rolled-back':
+      return `all back on ${stable}; ${target} takes none.`
+    case 'refused':
+      return 'unchanged: the rollout stopped before its first write.'
+    case 'failed':
+      return `${target} may still take ${outcome.weight}% (see the log): check the resource before re-running.`
+  }
+}
+
 /** The job summary as Markdown: outcome first, then the stage table, then warnings. */
 export function renderSummary(outcome: Outcome, context: SummaryContext): string {
   const lines: string[] = []
   const resource = context.resourceLink ? `[${context.resource}](${context.resourceLink})` : context.resource
   lines.push(`## Canary release of ${resource}: ${RESULT_LINE[outcome.result]}`, '')
-  const versions = `version ${outcome.targetVersion}` + (outcome.stableVersion ? ` (stable: ${outcome.stableVersion})` : '')
-  lines.push(`**Traffic at exit:** ${outcome.weight}% on ${versions}.`, '')
-  if (outcome.alreadyPromoted) lines.push('Version was already fully promoted; nothing changed.', '')
+  lines.push(`**Traffic now:** ${trafficLine(outcome)}`, '')
   if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
   if (outcome.alarm) lines.push(alarmLine(outcome.alarm), '')
 
