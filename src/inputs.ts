@@ -6,15 +6,20 @@ import { parseStages, StageSyntaxError, type Stage } from './stages.js'
 export type Mode = 'deploy' | 'rollback'
 export type InsufficientDataPolicy = 'alarm' | 'ok'
 
+/** One alias to move: a function, its alias, and (to deploy) the version to roll out. */
+export interface AliasTarget {
+  readonly functionName: string
+  readonly alias: string
+  readonly version: string | undefined
+}
+
 /** Everything the rollout needs, validated. Built before any AWS call. */
 export interface Config {
   readonly mode: Mode
-  readonly functionName: string
-  readonly alias: string
-  /** Required in deploy mode. */
-  readonly version: string | undefined
+  /** One entry per function, all moved through the same stages together. */
+  readonly targets: readonly AliasTarget[]
   readonly stages: readonly Stage[]
-  readonly alarms: readonly string[]
+  readonly alarms: AlarmSelection
   readonly pollMs: number
   readonly insufficientData: InsufficientDataPolicy
   readonly region: string
@@ -43,27 +48,97 @@ function oneOf<T extends string>(input: string, value: string, allowed: readonly
 
 export function parseFunctionName(value: string): string {
   if (FUNCTION_NAME.test(value) || FUNCTION_ARN.test(value) || PARTIAL_ARN.test(value)) return value
-  const qualified = /:function:[^:]+:[^:]+$/.test(value)
   throw new InputError(
     'function-name',
-    qualified
-      ? `${quote(value)} carries a qualifier; give the unqualified function and set the alias input instead`
-      : `${quote(value)} is not a Lambda function name (letters, digits, - and _, at most 64) or function ARN`,
+    `${quote(value)} is not a Lambda function name (letters, digits, - and _, at most 64) or function ARN`,
   )
 }
 
-/** Alarm names are separated by commas or newlines; duplicates are dropped. */
-export function parseAlarmList(value: string): string[] {
-  const names = value
+/** Lambda allows 15 control-plane requests per second; a rollout of more functions than this is refused. */
+export const MAX_FUNCTIONS = 50
+
+function parseAlias(value: string, input: string): string {
+  if (!ALIAS_NAME.test(value)) {
+    throw new InputError(input, `${quote(value)} is not an alias name (letters, digits, - and _, not all digits, at most 128)`)
+  }
+  return value
+}
+
+/**
+ * One function per line (or comma), each `name`, `name:alias`, an ARN, or an ARN qualified
+ * with the alias. Entries without an alias take `defaultAlias`.
+ */
+export function parseFunctionList(value: string, defaultAlias: string): { functionName: string; alias: string }[] {
+  const entries = value
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  if (entries.length === 0) throw new InputError('function-name', 'is required')
+  if (entries.length > MAX_FUNCTIONS) {
+    throw new InputError('function-name', `lists ${entries.length} functions; at most ${MAX_FUNCTIONS} move together`)
+  }
+  const targets = entries.map((entry) => {
+    const arn = /^(arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)(?::(.+))?$/.exec(entry)
+    const partial = /^(\d{12}:function:[^:]+)(?::(.+))?$/.exec(entry)
+    const plain = /^([^:]+)(?::(.+))?$/.exec(entry)
+    const [, name = entry, alias] = arn ?? partial ?? plain ?? []
+    return {
+      functionName: parseFunctionName(name),
+      alias: alias === undefined ? defaultAlias : parseAlias(alias, 'function-name'),
+    }
+  })
+  const seen = new Set<string>()
+  for (const target of targets) {
+    const key = `${target.functionName}:${target.alias}`
+    if (seen.has(key)) throw new InputError('function-name', `lists ${quote(key)} twice`)
+    seen.add(key)
+  }
+  return targets
+}
+
+/** One version for every function, or one per function in the same order. */
+function parseVersions(value: string, count: number): (string | undefined)[] {
+  const versions = value
+    .split(/[,\n]/)
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+  for (const version of versions) {
+    if (!VERSION.test(version)) {
+      throw new InputError('version', `${quote(version)} is not a published version number ($LATEST cannot take weighted traffic)`)
+    }
+  }
+  if (versions.length === 0) return Array.from({ length: count }, () => undefined)
+  if (versions.length === 1) return Array.from({ length: count }, () => versions[0])
+  if (versions.length !== count) {
+    throw new InputError('version', `gives ${versions.length} versions for ${count} functions; give one, or one per function`)
+  }
+  return versions
+}
+
+export interface AlarmSelection {
+  readonly names: readonly string[]
+  /** Entries written `prefix*`: every alarm whose name starts with the prefix. */
+  readonly prefixes: readonly string[]
+}
+
+/** Alarm names are separated by commas or newlines; a trailing `*` makes a prefix; duplicates are dropped. */
+export function parseAlarmList(value: string): AlarmSelection {
+  const entries = value
     .split(/[,\n]/)
     .map((name) => name.trim())
     .filter((name) => name !== '')
-  for (const name of names) {
-    if (name.length > ALARM_NAME_MAX || !ALARM_NAME.test(name)) {
-      throw new InputError('alarms', `${quote(name)} is not a CloudWatch alarm name (1 to ${ALARM_NAME_MAX} printable characters)`)
+  const names = new Set<string>()
+  const prefixes = new Set<string>()
+  for (const entry of entries) {
+    const prefix = entry.endsWith('*') ? entry.slice(0, -1) : undefined
+    const name = prefix ?? entry
+    if (name === '' || name.length > ALARM_NAME_MAX || !ALARM_NAME.test(name)) {
+      throw new InputError('alarms', `${quote(entry)} is not a CloudWatch alarm name (1 to ${ALARM_NAME_MAX} printable characters) or prefix ending in *`)
     }
+    if (prefix === undefined) names.add(name)
+    else prefixes.add(prefix)
   }
-  return [...new Set(names)]
+  return { names: [...names], prefixes: [...prefixes] }
 }
 
 export function parsePollInterval(value: string): number {
@@ -80,20 +155,11 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   const get = (name: string): string => read(name).trim()
 
   const mode = oneOf('mode', get('mode') || 'deploy', MODES)
-  const rawFunction = get('function-name')
-  if (rawFunction === '') throw new InputError('function-name', 'is required')
-  const functionName = parseFunctionName(rawFunction)
-
-  const alias = get('alias') || 'live'
-  if (!ALIAS_NAME.test(alias)) {
-    throw new InputError('alias', `${quote(alias)} is not an alias name (letters, digits, - and _, not all digits, at most 128)`)
-  }
-
-  const rawVersion = get('version')
-  if (rawVersion !== '' && !VERSION.test(rawVersion)) {
-    throw new InputError('version', `${quote(rawVersion)} is not a published version number ($LATEST cannot take weighted traffic)`)
-  }
-  if (mode === 'deploy' && rawVersion === '') throw new InputError('version', 'is required in deploy mode')
+  const alias = parseAlias(get('alias') || 'live', 'alias')
+  const functions = parseFunctionList(get('function-name'), alias)
+  const versions = parseVersions(get('version'), functions.length)
+  if (mode === 'deploy' && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
+  const targets = functions.map((fn, i) => ({ ...fn, version: versions[i] }))
 
   let stages: Stage[]
   try {
@@ -113,9 +179,7 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
 
   return {
     mode,
-    functionName,
-    alias,
-    version: rawVersion === '' ? undefined : rawVersion,
+    targets,
     stages,
     alarms,
     pollMs,

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { cloudWatchClient, lambdaClient } from './aws.js'
+import { aliasRelease, type AliasRelease } from './alias-release.js'
+import { cloudWatchClient } from './aws.js'
 import { systemClock } from './clock.js'
 import { coreLog } from './core-log.js'
 import { isFailure, Rollout, type Outcome } from './engine.js'
@@ -7,8 +8,8 @@ import { errorMessage } from './errors.js'
 import { AlarmGate } from './gates/alarms.js'
 import { readConfig, type Config } from './inputs.js'
 import { alarmLink } from './links.js'
-import { LambdaAliasProvider } from './providers/lambda-alias.js'
-import { rollbackAlias } from './rollback-mode.js'
+import { FleetProvider } from './providers/fleet.js'
+import { rollbackAliases } from './rollback-mode.js'
 import { STATE_POST, STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from './saved-state.js'
 import { renderSummary } from './summary.js'
 
@@ -49,21 +50,30 @@ function failureMessage(outcome: Outcome, resource: string): string {
   }
 }
 
-async function deploy(config: Config, signal: AbortSignal): Promise<void> {
-  const pollClient = lambdaClient(config.region, 'write')
-  const rollbackClient = lambdaClient(config.region, 'rollback')
-  const cloudWatch = cloudWatchClient(config.region)
-  const provider = new LambdaAliasProvider({
-    client: pollClient,
-    rollbackClient,
-    functionName: config.functionName,
-    alias: config.alias,
+/** Saved for the post step once traffic is about to move (or is found moving, on a resume). */
+function savedRollout(config: Config, release: AliasRelease): SavedRollout {
+  return {
     region: config.region,
-    targetVersion: config.version ?? '',
-  })
+    aliases: release.members.map((member, i) => ({
+      functionName: config.targets[i]?.functionName ?? '',
+      alias: config.targets[i]?.alias ?? '',
+      stable: member.stableVersion ?? '',
+      target: member.targetVersion,
+    })),
+  }
+}
+
+async function deploy(config: Config, signal: AbortSignal): Promise<void> {
+  const release = aliasRelease(
+    config.region,
+    config.targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' })),
+  )
+  const cloudWatch = cloudWatchClient(config.region)
+  const { provider } = release
   const gate = new AlarmGate({
     client: cloudWatch,
-    names: config.alarms,
+    names: config.alarms.names,
+    prefixes: config.alarms.prefixes,
     region: config.region,
     insufficientData: config.insufficientData,
     clock: systemClock,
@@ -77,16 +87,9 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     stages: config.stages,
     pollMs: config.pollMs,
     signal,
-    onFirstWrite: (traffic) => {
+    onFirstWrite: () => {
       started = true
-      const saved: SavedRollout = {
-        functionName: config.functionName,
-        alias: config.alias,
-        region: config.region,
-        stable: traffic.stableVersion,
-        target: traffic.targetVersion,
-      }
-      core.saveState(STATE_ROLLOUT, JSON.stringify(saved))
+      core.saveState(STATE_ROLLOUT, JSON.stringify(savedRollout(config, release)))
     },
   })
 
@@ -110,15 +113,15 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
         renderSummary(outcome, {
           resource: provider.resource,
           resourceLink: provider.link,
-          alarms: config.alarms.map((name) => ({ name, link: alarmLink(config.region, name) })),
+          alarms: gate.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
+          members: provider instanceof FleetProvider ? provider.report() : [],
         }),
       )
       .write()
     if (isFailure(outcome)) core.setFailed(failureMessage(outcome, provider.resource))
     else core.info(outcome.result === 'promoted' ? `Promoted version ${outcome.targetVersion ?? ''}.` : `Held at ${outcome.weight}%.`)
   } finally {
-    pollClient.destroy()
-    rollbackClient.destroy()
+    release.destroy()
     cloudWatch.destroy()
   }
 }
@@ -130,7 +133,7 @@ export async function run(): Promise<void> {
   const detach = abortOnSignals(controller)
   try {
     const config = readConfig((name) => core.getInput(name))
-    if (config.mode === 'rollback') await rollbackAlias(config)
+    if (config.mode === 'rollback') await rollbackAliases(config)
     else await deploy(config, controller.signal)
   } catch (error) {
     core.setFailed(errorMessage(error))

@@ -1,54 +1,68 @@
 import * as core from '@actions/core'
-import type { LambdaClient } from '@aws-sdk/client-lambda'
-import { lambdaClient } from './aws.js'
+import { aliasRelease } from './alias-release.js'
 import { OwnershipError } from './errors.js'
-import type { Config } from './inputs.js'
-import { LambdaAliasProvider } from './providers/lambda-alias.js'
-import { describeRouting } from './traffic.js'
+import type { AliasTarget, Config } from './inputs.js'
+import { describeRouting, type Routing } from './traffic.js'
 
-function aliasProvider(config: Config, client: LambdaClient, targetVersion: string, stableVersion?: string) {
-  return new LambdaAliasProvider({
-    client,
-    rollbackClient: client,
-    functionName: config.functionName,
-    alias: config.alias,
-    region: config.region,
-    targetVersion,
-    ...(stableVersion ? { stableVersion } : {}),
-  })
+/** Refuses what rollback mode must not touch; returns the canary version to remove, if any. */
+function canaryToRemove(resource: string, live: Routing, target: AliasTarget): string | undefined {
+  const canary = live.canaryVersion
+  if (canary === undefined && target.version !== undefined && live.stableVersion === target.version) {
+    throw new OwnershipError(`version ${target.version} already serves all of ${resource}; rollback mode cannot tell which version served before`)
+  }
+  if (canary !== undefined && target.version !== undefined && canary !== target.version) {
+    throw new OwnershipError(`${resource} routes its canary share to version ${canary}, not ${target.version}; leaving it alone`)
+  }
+  return canary
 }
 
-/** `mode: rollback`: send all traffic to the alias's stable version and clear its routing. */
-export async function rollbackAlias(config: Config): Promise<void> {
-  const client = lambdaClient(config.region, 'rollback')
+/** `mode: rollback`: send all traffic to each alias's stable version and clear its routing. */
+export async function rollbackAliases(config: Config): Promise<void> {
+  // Read every alias first, so a refusal for one leaves all of them untouched.
+  const reader = aliasRelease(
+    config.region,
+    config.targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' })),
+  )
+  let routings: Routing[]
   try {
-    const reader = aliasProvider(config, client, config.version ?? '')
-    const live = await reader.routing()
-    core.info(`${reader.resource} routes ${describeRouting(live)}`)
-    const canary = live.canaryVersion
-    if (canary === undefined && config.version !== undefined && live.stableVersion === config.version) {
-      throw new OwnershipError(
-        `version ${config.version} already serves all of ${reader.resource}; rollback mode cannot tell which version served before`,
-      )
-    }
-    if (canary !== undefined && config.version !== undefined && canary !== config.version) {
-      throw new OwnershipError(`${reader.resource} routes its canary share to version ${canary}, not ${config.version}; leaving it alone`)
-    }
-    if (canary !== undefined) {
-      const provider = aliasProvider(config, client, canary, live.stableVersion)
-      core.info(`${provider.resource} now routes ${await provider.rollback()} (verified)`)
-    } else {
-      core.info('No canary routing to remove: traffic is already on the stable version.')
-    }
-    core.setOutput('result', 'rolled-back')
-    core.setOutput('weight', '0')
-    core.setOutput('stable-version', live.stableVersion)
-    core.setOutput('target-version', canary ?? config.version ?? '')
-    core.setOutput('alarm', '')
-    await core.summary
-      .addRaw(`## Canary release of [${reader.resource}](${reader.link}): ↩️ Rolled back\n\nAll traffic on version ${live.stableVersion}.\n`)
-      .write()
+    routings = await Promise.all(reader.members.map((member) => member.routing()))
   } finally {
-    client.destroy()
+    reader.destroy()
   }
+  const plans = config.targets.map((target, i) => {
+    const live = routings[i] as Routing
+    const resource = reader.members[i]?.resource ?? target.functionName
+    core.info(`${resource} routes ${describeRouting(live)}`)
+    return { target, live, canary: canaryToRemove(resource, live, target) }
+  })
+
+  const toRemove = plans.filter((plan) => plan.canary !== undefined)
+  if (toRemove.length === 0) core.info('No canary routing to remove: traffic is already on the stable version.')
+  else {
+    const release = aliasRelease(
+      config.region,
+      toRemove.map((plan) => ({
+        functionName: plan.target.functionName,
+        alias: plan.target.alias,
+        targetVersion: plan.canary ?? '',
+        stableVersion: plan.live.stableVersion,
+      })),
+    )
+    try {
+      core.info(`${release.provider.resource} now routes ${await release.provider.rollback()} (verified)`)
+    } finally {
+      release.destroy()
+    }
+  }
+
+  const many = plans.length > 1
+  const versions = (pick: (plan: (typeof plans)[number]) => string) =>
+    plans.map((plan) => (many ? `${plan.target.functionName}:${plan.target.alias}=${pick(plan)}` : pick(plan))).join(', ')
+  core.setOutput('result', 'rolled-back')
+  core.setOutput('weight', '0')
+  core.setOutput('stable-version', versions((plan) => plan.live.stableVersion))
+  core.setOutput('target-version', versions((plan) => plan.canary ?? plan.target.version ?? ''))
+  core.setOutput('alarm', '')
+  const lines = plans.map((plan) => `- ${plan.target.functionName}:${plan.target.alias}: all traffic on version ${plan.live.stableVersion}`)
+  await core.summary.addRaw(`## Canary release: ↩️ Rolled back\n\n${lines.join('\n')}\n`).write()
 }

@@ -1,10 +1,14 @@
 /** What main leaves for the post step, through GITHUB_STATE. */
-export interface SavedRollout {
+export interface SavedAlias {
   readonly functionName: string
   readonly alias: string
-  readonly region: string
   readonly stable: string
   readonly target: string
+}
+
+export interface SavedRollout {
+  readonly region: string
+  readonly aliases: readonly SavedAlias[]
 }
 
 export const STATE_POST = 'isPost'
@@ -12,12 +16,15 @@ export const STATE_ROLLOUT = 'rollout'
 /** Set once main has left traffic where it meant to (promoted, held, rolled back). */
 export const STATE_SETTLED = 'settled'
 
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== ''
+
 export function parseSavedRollout(text: string): SavedRollout | undefined {
   if (text === '') return undefined
   try {
     const value = JSON.parse(text) as Partial<SavedRollout>
-    const fields = [value.functionName, value.alias, value.region, value.stable, value.target]
-    return fields.every((field) => typeof field === 'string' && field !== '') ? (value as SavedRollout) : undefined
+    if (!nonEmpty(value.region) || !Array.isArray(value.aliases) || value.aliases.length === 0) return undefined
+    const valid = value.aliases.every((a: Partial<SavedAlias>) => [a.functionName, a.alias, a.stable, a.target].every(nonEmpty))
+    return valid ? (value as SavedRollout) : undefined
   } catch {
     return undefined
   }

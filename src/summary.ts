@@ -1,11 +1,14 @@
 import { formatDuration } from './duration.js'
 import type { Outcome, StageRecord } from './engine.js'
 import type { AlarmState } from './gate.js'
+import type { MemberReport } from './providers/fleet.js'
 
 export interface SummaryContext {
   readonly resource: string
   readonly resourceLink: string | undefined
   readonly alarms: readonly { name: string; link: string }[]
+  /** Each function of a multi-function release. */
+  readonly members: readonly MemberReport[]
 }
 
 const RESULT_LINE: Record<Outcome['result'], string> = {
@@ -71,6 +74,15 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
     lines.push(`| ${index + 1} | ${stage.weight}% | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`)
   })
   lines.push('')
+
+  if (context.members.length > 0) {
+    lines.push('| Function | Stable | Target | Target weight at exit |', '|---|---|---|---|')
+    for (const member of context.members) {
+      const name = member.link ? `[${cell(member.resource)}](${member.link})` : cell(member.resource)
+      lines.push(`| ${name} | ${member.stableVersion} | ${member.targetVersion} | ${member.weight}% |`)
+    }
+    lines.push('')
+  }
 
   if (outcome.insufficient.length > 0) {
     lines.push(

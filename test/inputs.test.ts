@@ -27,10 +27,8 @@ describe('readConfig', () => {
     const config = configFrom(minimal)
     expect(config).toMatchObject({
       mode: 'deploy',
-      functionName: 'orders-api',
-      alias: 'live',
-      version: '7',
-      alarms: [],
+      targets: [{ functionName: 'orders-api', alias: 'live', version: '7' }],
+      alarms: { names: [], prefixes: [] },
       pollMs: 10_000,
       insufficientData: 'alarm',
       region: 'eu-west-1',
@@ -43,18 +41,44 @@ describe('readConfig', () => {
 
   it('accepts function ARNs and partial ARNs', () => {
     const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-api'
-    expect(configFrom({ ...minimal, 'function-name': arn }).functionName).toBe(arn)
-    expect(configFrom({ ...minimal, 'function-name': '123456789012:function:orders-api' }).functionName).toBe(
+    expect(configFrom({ ...minimal, 'function-name': arn }).targets).toEqual([{ functionName: arn, alias: 'live', version: '7' }])
+    expect(configFrom({ ...minimal, 'function-name': `${arn}:prod` }).targets).toEqual([{ functionName: arn, alias: 'prod', version: '7' }])
+    expect(configFrom({ ...minimal, 'function-name': '123456789012:function:orders-api' }).targets[0]?.functionName).toBe(
       '123456789012:function:orders-api',
     )
   })
 
+  it('takes several functions, one per line, each optionally name:alias', () => {
+    const config = configFrom({ 'function-name': 'orders\nbilling:prod\n\nemails', version: '4', alias: 'blue' })
+    expect(config.targets).toEqual([
+      { functionName: 'orders', alias: 'blue', version: '4' },
+      { functionName: 'billing', alias: 'prod', version: '4' },
+      { functionName: 'emails', alias: 'blue', version: '4' },
+    ])
+  })
+
+  it('takes one version per function, in order', () => {
+    const config = configFrom({ 'function-name': 'orders\nbilling', version: '4\n9' })
+    expect(config.targets.map((t) => t.version)).toEqual(['4', '9'])
+    expect(() => configFrom({ 'function-name': 'orders\nbilling\nemails', version: '4\n9' })).toThrow(
+      'Input version: gives 2 versions for 3 functions',
+    )
+  })
+
+  it('refuses a function listed twice', () => {
+    expect(() => configFrom({ 'function-name': 'orders\norders:live', version: '1' })).toThrow('lists "orders:live" twice')
+  })
+
+  it('reads alarm prefixes written with a trailing *', () => {
+    expect(configFrom({ ...minimal, alarms: 'orders-*, exact' }).alarms).toEqual({ names: ['exact'], prefixes: ['orders-'] })
+  })
+
   it('splits alarms on commas and newlines and drops duplicates', () => {
-    expect(configFrom({ ...minimal, alarms: 'a, b\nc\n\na' }).alarms).toEqual(['a', 'b', 'c'])
+    expect(configFrom({ ...minimal, alarms: 'a, b\nc\n\na' }).alarms.names).toEqual(['a', 'b', 'c'])
   })
 
   it('needs no version in rollback mode', () => {
-    expect(configFrom({ 'function-name': 'orders-api', mode: 'rollback' }).version).toBeUndefined()
+    expect(configFrom({ 'function-name': 'orders-api', mode: 'rollback' }).targets[0]?.version).toBeUndefined()
   })
 
   it.each([
@@ -62,8 +86,8 @@ describe('readConfig', () => {
     ['function-name', { ...minimal, 'function-name': 'orders api' }, '"orders api" is not a Lambda function name'],
     [
       'function-name',
-      { ...minimal, 'function-name': 'arn:aws:lambda:eu-west-1:123456789012:function:orders-api:live' },
-      'carries a qualifier',
+      { ...minimal, 'function-name': 'arn:aws:lambda:eu-west-1:123456789012:function:orders-api:7' },
+      '"7" is not an alias name',
     ],
     ['version', { 'function-name': 'orders-api' }, 'Input version: is required in deploy mode'],
     ['version', { ...minimal, version: '$LATEST' }, '"$LATEST" is not a published version'],

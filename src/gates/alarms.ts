@@ -11,6 +11,8 @@ export const ALARM_NAMES_PER_CALL = 100
 export interface AlarmGateOptions {
   readonly client: CloudWatchClient
   readonly names: readonly string[]
+  /** Every alarm whose name starts with one of these gates too; a prefix that matches none is missing. */
+  readonly prefixes?: readonly string[]
   readonly region: string
   readonly insufficientData: InsufficientDataPolicy
   readonly clock: Clock
@@ -27,10 +29,13 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  * SDK's own retries, or that misses an alarm, is inconclusive: never a pass.
  */
 export class AlarmGate implements Gate {
+  /** What the gate watches, as the user wrote it (prefixes end in `*`). */
   readonly names: readonly string[]
+  private readonly prefixes: readonly string[]
 
   constructor(private readonly options: AlarmGateOptions) {
-    this.names = options.names
+    this.prefixes = options.prefixes ?? []
+    this.names = [...options.names, ...this.prefixes.map((prefix) => `${prefix}*`)]
   }
 
   async check(signal?: AbortSignal): Promise<GateReading> {
@@ -45,8 +50,11 @@ export class AlarmGate implements Gate {
 
     const byName = new Map(found.map((alarm) => [alarm.AlarmName ?? '', alarm]))
     const alarms: AlarmState[] = []
-    const missing: string[] = []
-    for (const name of this.names) {
+    const missing = this.prefixes
+      .filter((prefix) => !found.some((alarm) => alarm.AlarmName?.startsWith(prefix)))
+      .map((prefix) => `${prefix}*`)
+    const watched = new Set([...this.options.names, ...[...byName.keys()].filter((name) => this.prefixes.some((p) => name.startsWith(p)))])
+    for (const name of watched) {
       const alarm = byName.get(name)
       if (!alarm) {
         missing.push(name)
@@ -72,25 +80,35 @@ export class AlarmGate implements Gate {
     return { status: 'pass', at, firing, insufficient, missing, error: undefined, alarms }
   }
 
-  /** One DescribeAlarms call per 100 names (more only if CloudWatch pages). */
+  /** One DescribeAlarms call per 100 names and one per prefix (more only if CloudWatch pages). */
   private async describe(signal?: AbortSignal): Promise<(MetricAlarm | CompositeAlarm)[]> {
+    const queries = [
+      ...chunk(this.options.names, ALARM_NAMES_PER_CALL).map((names) => ({ AlarmNames: names })),
+      ...this.prefixes.map((prefix) => ({ AlarmNamePrefix: prefix })),
+    ]
+    const pages = await Promise.all(queries.map((query) => this.describeAll(query, signal)))
+    return pages.flat()
+  }
+
+  private async describeAll(
+    query: { AlarmNames: string[] } | { AlarmNamePrefix: string },
+    signal?: AbortSignal,
+  ): Promise<(MetricAlarm | CompositeAlarm)[]> {
     const found: (MetricAlarm | CompositeAlarm)[] = []
-    for (const names of chunk(this.names, ALARM_NAMES_PER_CALL)) {
-      let nextToken: string | undefined
-      do {
-        const page = await this.options.client.send(
-          new DescribeAlarmsCommand({
-            AlarmNames: names,
-            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-            MaxRecords: ALARM_NAMES_PER_CALL,
-            ...(nextToken ? { NextToken: nextToken } : {}),
-          }),
-          signal ? { abortSignal: signal } : {},
-        )
-        found.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []))
-        nextToken = page.NextToken
-      } while (nextToken)
-    }
+    let nextToken: string | undefined
+    do {
+      const page = await this.options.client.send(
+        new DescribeAlarmsCommand({
+          ...query,
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          MaxRecords: ALARM_NAMES_PER_CALL,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+        signal ? { abortSignal: signal } : {},
+      )
+      found.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []))
+      nextToken = page.NextToken
+    } while (nextToken)
     return found
   }
 }

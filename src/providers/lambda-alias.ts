@@ -68,6 +68,15 @@ export class LambdaAliasProvider implements TrafficProvider {
     this.stable = options.stableVersion
   }
 
+  /** The stable version, once known (from inspect() or saved state). */
+  get stableVersion(): string | undefined {
+    return this.stable
+  }
+
+  get targetVersion(): string {
+    return this.options.targetVersion
+  }
+
   /** The alias's live routing, unclassified (rollback mode needs the raw split). */
   routing(): Promise<Routing> {
     return this.readInto(this.options.client)

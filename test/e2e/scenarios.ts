@@ -174,6 +174,40 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       expect(await backend.routing(fn)).toEqual({ version: '1', weights: {} })
     })
 
+    it('moves several functions in lockstep and rolls them all back on an alarm', async () => {
+      const fns = [functionName('fleet-a'), functionName('fleet-b'), functionName('fleet-c')]
+      const alarm = `${fns[0]}-errors`
+      for (const fn of fns) await backend.seed(fn, '1')
+      await backend.alarm(alarm, 'OK')
+      const list = `${fns[0]}\n${fns[1]}:live\n${fns[2]}`
+      const promoteStart = Date.now()
+      const promoted = await run({ 'function-name': list, version: '2', stages: '10%:1s, 100%', alarms: alarm })
+      expect(promoted.outputs.result, describeRun(promoted)).toBe('promoted')
+      for (const fn of fns) expect(await backend.routing(fn)).toEqual({ version: '2', weights: {} })
+      for (const fn of fns) expect(promoted.summary).toContain(`${fn}:live`)
+      const promoteEnd = Date.now()
+
+      const running = run({ 'function-name': list, version: '3', stages: '25%:20s, 100%', alarms: alarm })
+      await waitFor(async () => (await backend.routing(fns[2]!)).weights['3'] === 0.25)
+      await backend.alarm(alarm, 'ALARM')
+      const rolledBack = await running
+      expect(rolledBack.outputs.result).toBe('rolled-back')
+      for (const fn of fns) expect(await backend.routing(fn)).toEqual({ version: '2', weights: {} })
+      await backend.alarm(alarm, 'OK')
+
+      const emulator = backend.emulator
+      if (emulator) {
+        // Lambda's control plane allows 15 requests/s across all control APIs.
+        const lambdaCalls = emulator
+          .calls()
+          .filter((c) => c.service === 'lambda' && c.at >= promoteStart && c.at <= promoteEnd)
+          .map((c) => c.at)
+        expect(lambdaCalls.length).toBeGreaterThan(9)
+        const busiest = Math.max(...lambdaCalls.map((t) => lambdaCalls.filter((u) => u >= t && u < t + 1000).length))
+        expect(busiest).toBeLessThanOrEqual(15)
+      }
+    })
+
     it('rejects bad input before any AWS call, quoting the value', async () => {
       const main = await run({ 'function-name': 'orders', version: '2', stages: '10%:5m, 5%' })
       expect(main.failed).toBe(true)
