@@ -1,5 +1,7 @@
 // Typed fetch wrapper for the /_emulator/ control API, for processes that don't own the emulator.
 import type { AlarmHistoryItem, AlarmState } from './cloudwatch.js'
+import type { DeploymentSummary } from './codedeploy-control.js'
+import type { CodeDeploySettings, FailSpec, HookMode, PendingHook } from './codedeploy-progress.js'
 import type { CallRecord, FaultConfig } from './faults.js'
 import type { AliasHistoryEntry, Weights } from './lambda.js'
 
@@ -49,5 +51,35 @@ export class EmulatorControl {
   }
   async reset(): Promise<void> {
     await this.call('POST', 'reset')
+  }
+
+  // ---- CodeDeploy ----
+  codeDeploySettings(): Promise<CodeDeploySettings> {
+    return this.call('GET', 'codedeploy/settings')
+  }
+  configureCodeDeploy(patch: Partial<CodeDeploySettings>): Promise<CodeDeploySettings> {
+    return this.call('POST', 'codedeploy/settings', patch)
+  }
+  /** Real ms per CodeDeploy minute. */
+  async setCodeDeployTimeScale(msPerMinute: number): Promise<void> {
+    await this.configureCodeDeploy({ timeScale: msPerMinute })
+  }
+  async setCodeDeployHookMode(mode: HookMode, delayMs?: number): Promise<void> {
+    await this.configureCodeDeploy({ hookMode: mode, ...(delayMs !== undefined && { hookDelayMs: delayMs }) })
+  }
+  codeDeployHooks(): Promise<PendingHook[]> {
+    return this.call('GET', 'codedeploy/hooks')
+  }
+  async answerCodeDeployHook(deploymentId: string, lifecycleEventHookExecutionId: string, status: 'Succeeded' | 'Failed'): Promise<void> {
+    await this.call('POST', 'codedeploy/hooks/answer', { deploymentId, lifecycleEventHookExecutionId, status })
+  }
+  async failNextDeployment(deploymentGroupName: string, spec: FailSpec): Promise<void> {
+    await this.call('POST', 'codedeploy/fail-next', { deploymentGroupName, ...spec })
+  }
+  async setCodeDeployInstanceCount(deploymentGroupName: string, count: number): Promise<void> {
+    await this.call('POST', 'codedeploy/instances', { deploymentGroupName, count })
+  }
+  codeDeployDeployments(): Promise<DeploymentSummary[]> {
+    return this.call('GET', 'codedeploy/deployments')
   }
 }

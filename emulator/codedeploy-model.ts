@@ -60,7 +60,7 @@ function predefined(
 export function predefinedConfigs(): DeploymentConfig[] {
   const P = 'CodeDeployDefault.'
   return [
-    predefined(`${P}OneAtATime`, 'Server', undefined, { type: 'HOST_COUNT', value: 1 }),
+    predefined(`${P}OneAtATime`, 'Server', undefined, { type: 'FLEET_PERCENT', value: 99 }),
     predefined(`${P}HalfAtATime`, 'Server', undefined, { type: 'FLEET_PERCENT', value: 50 }),
     predefined(`${P}AllAtOnce`, 'Server', undefined, { type: 'HOST_COUNT', value: 0 }),
     predefined(`${P}LambdaCanary10Percent5Minutes`, 'Lambda', canary(10, 5)),

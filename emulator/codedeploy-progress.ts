@@ -758,11 +758,14 @@ export class CodeDeployState {
       case 'shift': {
         const routing = this.routing(d)
         const total = shiftMinutes(routing)
-        const at = trafficAt(routing, elapsedMin)
+        // Injected failures fire at their scheduled minute, whatever the tick granularity.
+        const fireAt = d.injected ? Math.min(d.injected.afterMinutes ?? 0, total) : undefined
+        const upTo = fireAt !== undefined && elapsedMin >= fireAt ? fireAt : elapsedMin
+        const at = trafficAt(routing, upTo)
         this.applyWeight(d, at.weight)
         if (!isActive(d.status)) return undefined
-        if (d.injected && elapsedMin >= Math.min(d.injected.afterMinutes ?? 0, total)) {
-          this.fireInjected(d, now)
+        if (fireAt !== undefined && elapsedMin >= fireAt) {
+          this.fireInjected(d, d.phaseStart + this.scaled(fireAt))
           return undefined
         }
         return at.done ? d.phaseStart + this.scaled(total) : undefined
@@ -773,11 +776,13 @@ export class CodeDeployState {
       }
       case 'instances': {
         const total = this.settings.serverMinutes
-        this.updateInstances(d, Math.min(elapsedMin, total))
-        if (d.injected && elapsedMin >= Math.min(d.injected.afterMinutes ?? 0, total)) {
-          this.fireInjected(d, now)
+        const fireAt = d.injected ? Math.min(d.injected.afterMinutes ?? 0, total) : undefined
+        if (fireAt !== undefined && elapsedMin >= fireAt) {
+          this.updateInstances(d, fireAt)
+          this.fireInjected(d, d.phaseStart + this.scaled(fireAt))
           return undefined
         }
+        this.updateInstances(d, Math.min(elapsedMin, total))
         return elapsedMin >= total ? d.phaseStart + this.scaled(total) : undefined
       }
       case 'restore': {
@@ -902,6 +907,7 @@ export class CodeDeployState {
   }
 
   private batchSize(d: Deployment, n: number): number {
+    if (d.configName === 'CodeDeployDefault.OneAtATime') return 1
     const mhh = this.configs.get(d.configName)?.minimumHealthyHosts
     if (!mhh) return 1
     const healthy = mhh.type === 'HOST_COUNT' ? mhh.value : Math.ceil((n * mhh.value) / 100)

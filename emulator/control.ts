@@ -1,6 +1,7 @@
 // HTTP control API under /_emulator/ for tests and demos running in other processes.
 // Never subject to faults or policy: the router handles these before fault injection.
 import type { AlarmState } from './cloudwatch.js'
+import { handleCodeDeployControl } from './codedeploy-control.js'
 import type { EmulatorCore } from './core.js'
 import type { FaultConfig } from './faults.js'
 import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
@@ -79,7 +80,10 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
       core.seedAlarm(need<string>(body.name, 'name', isStr), (body.state ?? 'OK') as AlarmState, opts)
       return done()
     }
-    default:
+    default: {
+      const r = a === 'codedeploy' ? handleCodeDeployControl(core.codedeploy, route, body) : undefined
+      if (r !== undefined) return json(r)
       return json({ error: 'NotFound', message: `No control route ${req.method} /${req.segments.join('/')}` }, 404)
+    }
   }
 }

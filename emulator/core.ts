@@ -1,5 +1,8 @@
 // In-process emulator state and the programmatic control surface shared by server and control routes.
 import { CloudWatchState, createCloudWatchService, type AlarmState, type AlarmHistoryItem } from './cloudwatch.js'
+import { createCodeDeployService } from './codedeploy.js'
+import { codeDeployControl, type CodeDeployControlApi } from './codedeploy-control.js'
+import { CodeDeployState, type CodeDeploySettings } from './codedeploy-progress.js'
 import { FaultInjector, type CallRecord, type FaultConfig } from './faults.js'
 import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda.js'
 import type { EmulatedService } from './service.js'
@@ -11,16 +14,36 @@ export interface SeedAlarmOptions {
   reason?: string
 }
 
+export interface EmulatorCoreOptions {
+  /** CodeDeploy engine defaults (timeScale = real ms per CodeDeploy minute, hook answering, ...). */
+  codedeploy?: Partial<CodeDeploySettings>
+}
+
 export class EmulatorCore {
-  readonly state = { lambda: new LambdaState(), cloudwatch: new CloudWatchState() }
+  readonly state: { lambda: LambdaState; cloudwatch: CloudWatchState; codedeploy: CodeDeployState }
   readonly faults: FaultInjector
+  /** Test controls for the CodeDeploy engine (time scale, hooks, failure injection). */
+  readonly codedeploy: CodeDeployControlApi
   /** Order matters only for routing; add new services (e.g. CodeDeploy) here. */
   readonly services: EmulatedService[]
   private readonly callLog: CallRecord[] = []
 
-  constructor(seed = 1) {
+  constructor(seed = 1, opts: EmulatorCoreOptions = {}) {
+    const lambda = new LambdaState()
+    const cloudwatch = new CloudWatchState()
+    this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy) }
+    this.codedeploy = codeDeployControl(this.state.codedeploy)
     this.faults = new FaultInjector(seed)
-    this.services = [createLambdaService(this.state.lambda), createCloudWatchService(this.state.cloudwatch)]
+    this.services = [
+      createLambdaService(this.state.lambda),
+      createCloudWatchService(this.state.cloudwatch),
+      createCodeDeployService(this.state.codedeploy),
+    ]
+  }
+
+  /** Stops background timers (CodeDeploy ticker). */
+  close(): void {
+    this.state.codedeploy.close()
   }
 
   recordCall(call: CallRecord): void {

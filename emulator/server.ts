@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AlarmState } from './cloudwatch.js'
+import type { CodeDeployControlApi } from './codedeploy-control.js'
+import type { CodeDeploySettings } from './codedeploy-progress.js'
 import { CONTROL_PREFIX, handleControl } from './control.js'
 import { EmulatorCore } from './core.js'
 import type { CallRecord, FaultConfig } from './faults.js'
@@ -24,6 +26,15 @@ export interface Emulator {
   seedFunction(name: string, opts?: { versions?: number }): void
   seedAlias(fn: string, alias: string, version: string, weights?: Weights): void
   seedAlarm(name: string, state?: AlarmState, opts?: { composite?: boolean; alarmRule?: string; reason?: string }): void
+  /** CodeDeploy engine controls: time scale, hook answering, failure injection, instance counts. */
+  codedeploy: CodeDeployControlApi
+}
+
+export interface StartEmulatorOptions {
+  port?: number
+  seed?: number
+  /** CodeDeploy engine defaults, e.g. { timeScale: 200 } for 200 ms per CodeDeploy minute. Survive reset(). */
+  codedeploy?: Partial<CodeDeploySettings>
 }
 
 async function readRequest(req: IncomingMessage): Promise<ApiRequest> {
@@ -122,8 +133,8 @@ async function handle(core: EmulatorCore, req: IncomingMessage, res: ServerRespo
   send(res, { status: 404, body: { message: `Emulator has no route for ${api.method} /${api.segments.join('/')}` } })
 }
 
-export async function startEmulator(opts: { port?: number; seed?: number } = {}): Promise<Emulator> {
-  const core = new EmulatorCore(opts.seed ?? 1)
+export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Emulator> {
+  const core = new EmulatorCore(opts.seed ?? 1, opts.codedeploy === undefined ? {} : { codedeploy: opts.codedeploy })
   const server = createServer((req, res) => {
     handle(core, req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, { status: 500, body: { message: String(err) } })
@@ -141,6 +152,7 @@ export async function startEmulator(opts: { port?: number; seed?: number } = {})
     close: () =>
       new Promise<void>((resolve, reject) => {
         // SDK clients keep sockets alive; close them or server.close() waits forever.
+        core.close()
         server.closeAllConnections()
         server.close((err) => (err ? reject(err) : resolve()))
       }),
@@ -153,5 +165,6 @@ export async function startEmulator(opts: { port?: number; seed?: number } = {})
     seedFunction: (name, o) => core.seedFunction(name, o),
     seedAlias: (fn, alias, version, weights) => core.seedAlias(fn, alias, version, weights),
     seedAlarm: (name, state, o) => core.seedAlarm(name, state, o),
+    codedeploy: core.codedeploy,
   }
 }

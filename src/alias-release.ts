@@ -25,7 +25,7 @@ export interface AliasRelease {
  * Builds the alias providers. All members share one pacer, so together they stay under
  * Lambda's control-plane limit, and a rollback client, so throttled writes cannot spend its retries.
  */
-export function aliasRelease(region: string, specs: readonly AliasSpec[]): AliasRelease {
+export function aliasRelease(region: string, specs: readonly AliasSpec[], runUrl?: string): AliasRelease {
   const pacer = new Pacer(LAMBDA_PACE_RPS)
   const clients: LambdaClient[] = [
     paceClient(lambdaClient(region, 'write'), pacer),
@@ -42,6 +42,7 @@ export function aliasRelease(region: string, specs: readonly AliasSpec[]): Alias
         alias: spec.alias,
         targetVersion: spec.targetVersion,
         ...(spec.stableVersion ? { stableVersion: spec.stableVersion } : {}),
+        ...(runUrl ? { runUrl } : {}),
       }),
   )
   const [only] = members

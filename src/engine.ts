@@ -68,13 +68,19 @@ export interface EngineOptions {
   readonly pollMs: number
   /** Aborts on cancel; the engine then rolls back. */
   readonly signal?: AbortSignal
+  /** A held canary older than this is rolled back rather than resumed. */
+  readonly maxHoldMs?: number
   /** Consecutive unreadable gate reads that force a rollback. */
   readonly maxUnreadable?: number
+  /** Called for every event as it happens (for live GitHub statuses). */
+  readonly onEvent?: (event: RolloutEvent, stage: { index: number; total: number }) => void
   /** Called once, before the first write (or on resuming a live canary), so the post step can clean up a crash. */
   readonly onFirstWrite?: (state: TrafficState) => void
 }
 
 export const DEFAULT_MAX_UNREADABLE = 3
+/** How far back alarm history is read on a resume when the hold's start is unknown and no max-hold is set. */
+const DEFAULT_HISTORY_MS = 24 * 3_600_000
 
 const TERMINAL: ReadonlySet<Phase> = new Set(['Succeeded', 'Held', 'RolledBack', 'Failed'])
 
@@ -209,6 +215,7 @@ export class Rollout {
       this.wroteAnything = true // the canary is live: from here on a failure must roll back
       this.options.onFirstWrite?.(traffic)
       log.info(`Resuming: version ${traffic.targetVersion} already takes ${traffic.weight}% of traffic.`)
+      if (!(await this.checkHold(traffic))) return
     }
 
     // Gates are read before any write: every alarm must exist and none may be firing.
@@ -237,11 +244,69 @@ export class Rollout {
       next += 1
     }
     this.stageIndex = next
+    if (this.resumeInterruptedBake(next)) return
     if (next >= this.stages.length) {
       log.info(`Every stage is at or below the live ${this.weight}%: holding there.`)
       return this.finish('Held', 'held')
     }
     this.phase = 'Progressing'
+  }
+
+  /**
+   * Nobody polled the alarms while the canary was held (say, waiting for an approval):
+   * check how long it was held and what the alarms did meanwhile. Returns false when the
+   * rollout must not go on (it is then rolling back, or refused).
+   */
+  private async checkHold(traffic: TrafficState): Promise<boolean> {
+    const { clock, gate, log, maxHoldMs } = this.options
+    const now = clock.now()
+    const since = traffic.since
+    if (since !== undefined) {
+      log.info(`The canary has been live since ${new Date(since).toISOString()} (${formatDuration(Math.round((now - since) / 1000) * 1000)}).`)
+      if (maxHoldMs !== undefined && now - since > maxHoldMs) {
+        this.beginRollback('expired', `the canary has been held since ${new Date(since).toISOString()}, longer than max-hold ${formatDuration(maxHoldMs)}`)
+        return false
+      }
+    } else {
+      log.warning('The resource does not record when the canary went live; checking alarm history over max-hold (or 24h).')
+    }
+    const from = since ?? now - (maxHoldMs ?? DEFAULT_HISTORY_MS)
+    let firings
+    try {
+      firings = await gate.firedSince(from, this.options.signal)
+    } catch (error) {
+      this.refuse(`could not read alarm history since ${new Date(from).toISOString()}, so cannot show the hold stayed green: ${errorMessage(error)}`)
+      return false
+    }
+    const [first] = firings
+    if (first) {
+      this.alarm = { name: first.name, state: 'ALARM', reason: first.summary, updatedAt: first.at, link: first.link }
+      this.beginRollback('alarm', `alarm ${quote(first.name)} fired at ${first.at.toISOString()} while the canary was held`)
+      return false
+    }
+    log.info(`No gate alarm fired since ${new Date(from).toISOString()}.`)
+    return true
+  }
+
+  /**
+   * A crash mid-bake leaves the canary at a stage's weight with part of its bake to go. When
+   * the resource recorded when that weight was set, bake the rest before moving on.
+   */
+  private resumeInterruptedBake(next: number): boolean {
+    const { clock, log } = this.options
+    const stage = this.stages[next - 1]
+    const since = this.traffic?.since
+    if (!this.resumed || !stage || since === undefined || Math.abs(stage.weight - this.weight) > 1e-9) return false
+    const remaining = stage.bakeMs - (clock.now() - since)
+    if (remaining <= 0) return false
+    log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, resuming its bake (${formatDuration(Math.ceil(remaining / 1000) * 1000)} to go)`)
+    stage.result = 'baking'
+    stage.startedAt = since
+    this.stageIndex = next - 1
+    this.bakeStartedAt = since
+    this.unreadable = 0
+    this.phase = 'Baking'
+    return true
   }
 
   private async progress(): Promise<void> {
@@ -262,7 +327,7 @@ export class Rollout {
       const routing = stage.weight >= 100 ? await provider.promote() : await provider.shift(stage.weight)
       this.weight = stage.weight
       log.info(`${provider.resource} now routes ${routing} (verified)`)
-      this.events.push({ at: clock.now(), kind: stage.weight >= 100 ? 'promote' : 'shift', weight: stage.weight, detail: routing })
+      this.record({ at: clock.now(), kind: stage.weight >= 100 ? 'promote' : 'shift', weight: stage.weight, detail: routing })
     } catch (error) {
       stage.result = 'failed'
       log.endGroup()
@@ -307,7 +372,7 @@ export class Rollout {
     if (reading.status === 'inconclusive') {
       this.unreadable += 1
       log.warning(`Gate unreadable (${this.unreadable}/${this.maxUnreadable}): ${reading.error ?? 'unknown error'}`)
-      this.events.push({ at: clock.now(), kind: 'unreadable', weight: this.weight, detail: reading.error ?? '' })
+      this.record({ at: clock.now(), kind: 'unreadable', weight: this.weight, detail: reading.error ?? '' })
       if (this.unreadable >= this.maxUnreadable) {
         stage.result = 'failed'
         log.endGroup()
@@ -338,7 +403,7 @@ export class Rollout {
       return
     }
     if (this.weight >= 100) return this.finish('Succeeded', 'promoted')
-    this.events.push({ at: clock.now(), kind: 'hold', weight: this.weight, detail: `holding at ${this.weight}%` })
+    this.record({ at: clock.now(), kind: 'hold', weight: this.weight, detail: `holding at ${this.weight}%` })
     log.info(`Holding at ${this.weight}%: a later run with stages up to 100% promotes.`)
     this.finish('Held', 'held')
   }
@@ -352,7 +417,7 @@ export class Rollout {
       const routing = await provider.rollback()
       this.weight = 0
       log.info(`${provider.resource} now routes ${routing} (verified)`)
-      this.events.push({ at: clock.now(), kind: 'rollback', weight: 0, detail: routing })
+      this.record({ at: clock.now(), kind: 'rollback', weight: 0, detail: routing })
       this.phase = 'RolledBack'
     } catch (error) {
       if (error instanceof OwnershipError) this.ownershipLost = true
@@ -383,12 +448,12 @@ export class Rollout {
     }
   }
 
-  private beginRollback(kind: 'alarm' | 'unreadable' | 'cancelled' | 'error', reason: string): void {
+  private beginRollback(kind: 'alarm' | 'unreadable' | 'cancelled' | 'error' | 'expired', reason: string): void {
     const { clock, log } = this.options
     this.reason = reason
     const stage = this.stages[this.stageIndex]
     if (kind === 'cancelled' && stage && stage.result === 'baking') stage.result = 'cancelled'
-    this.events.push({
+    this.record({
       at: clock.now(),
       kind: kind === 'alarm' ? 'alarm' : kind === 'cancelled' ? 'cancel' : 'unreadable',
       weight: this.weight,
@@ -414,6 +479,11 @@ export class Rollout {
   private finish(phase: Phase, result: RolloutResult): void {
     this.phase = phase
     this.result = result
+  }
+
+  private record(event: RolloutEvent): void {
+    this.events.push(event)
+    this.options.onEvent?.(event, { index: this.stageIndex + 1, total: this.stages.length })
   }
 
   private cancelled(): boolean {

@@ -24,9 +24,22 @@ export interface GateReading {
   readonly alarms: readonly AlarmState[]
 }
 
+/** A gate alarm's move into ALARM, found in its history. */
+export interface AlarmFiring {
+  readonly name: string
+  readonly at: Date
+  readonly summary: string
+  readonly link: string
+}
+
 export interface Gate {
   readonly names: readonly string[]
   check(signal?: AbortSignal): Promise<GateReading>
+  /**
+   * Every time a gate alarm went into ALARM since `since` (epoch ms): for the time nobody
+   * polled, such as a hold waiting for approval. Throws when the history cannot be read.
+   */
+  firedSince(since: number, signal?: AbortSignal): Promise<AlarmFiring[]>
 }
 
 export function describeReading(reading: GateReading): string {

@@ -1,7 +1,7 @@
 import { run } from './main.js'
 import { post } from './post.js'
-import { STATE_POST } from './saved-state.js'
 
-// One bundle serves both steps: main saves `isPost`, which the runner hands to the post step.
-if (process.env[`STATE_${STATE_POST}`] === 'true') await post()
+// dist/post.js sets this before loading the same bundle; main never does.
+const step = (globalThis as { __canaryReleaseStep?: string }).__canaryReleaseStep
+if (step === 'post') await post()
 else await run()

@@ -1,6 +1,7 @@
 import { parseDuration, formatDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { quote } from './quote.js'
+import { GITHUB_STATUS_MODES, type GitHubStatusMode } from './github/reporter.js'
 import { parseStages, StageSyntaxError, type Stage } from './stages.js'
 
 export type Mode = 'deploy' | 'rollback'
@@ -22,7 +23,15 @@ export interface Config {
   readonly alarms: AlarmSelection
   readonly pollMs: number
   readonly insufficientData: InsufficientDataPolicy
+  /** A held canary older than this is rolled back instead of resumed; undefined means no limit. */
+  readonly maxHoldMs: number | undefined
   readonly region: string
+  readonly github: {
+    readonly status: GitHubStatusMode
+    readonly token: string
+    /** The GitHub deployment environment (deployment mode). */
+    readonly environment: string
+  }
 }
 
 /** Reads one input by its action.yml name; '' when unset (what @actions/core returns). */
@@ -172,18 +181,33 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   const alarms = parseAlarmList(read('alarms'))
   const pollMs = parsePollInterval(get('poll-interval') || '10s')
   const insufficientData = oneOf('insufficient-data', get('insufficient-data') || 'alarm', POLICIES)
+  const rawMaxHold = get('max-hold')
+  const maxHoldMs = rawMaxHold === '' ? undefined : parseDuration(rawMaxHold)
+  if (maxHoldMs === 0 || (rawMaxHold !== '' && maxHoldMs === undefined)) {
+    throw new InputError('max-hold', `${quote(rawMaxHold)} is not a duration like 24h or 90m`)
+  }
 
   const region = get('region') || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || ''
   if (region === '') throw new InputError('region', 'is not set and neither is AWS_REGION (configure-aws-credentials sets it)')
   if (!REGION.test(region)) throw new InputError('region', `${quote(region)} is not an AWS region like us-east-1`)
 
+  const githubStatus = oneOf('github-status', get('github-status') || 'none', GITHUB_STATUS_MODES)
+  const firstTarget = targets[0]
+  const github = {
+    status: githubStatus,
+    token: read('github-token').trim(),
+    environment: get('github-environment') || `${firstTarget?.functionName.split(':function:').at(-1) ?? ''}:${firstTarget?.alias ?? ''}`,
+  }
+
   return {
     mode,
     targets,
+    github,
     stages,
     alarms,
     pollMs,
     insufficientData,
+    maxHoldMs,
     region,
   }
 }

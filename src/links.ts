@@ -7,3 +7,4 @@ export function aliasLink(region: string, functionName: string, alias: string): 
   const name = functionName.split(':function:')[1] ?? functionName
   return `https://${region}.console.aws.amazon.com/lambda/home?region=${region}#/functions/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`
 }
+

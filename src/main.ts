@@ -7,6 +7,8 @@ import { isFailure, Rollout, type Outcome } from './engine.js'
 import { errorMessage } from './errors.js'
 import { AlarmGate } from './gates/alarms.js'
 import { readConfig, type Config } from './inputs.js'
+import { outcomeProgress, stageProgress, startProgress } from './github/progress.js'
+import { createReporter, runUrl, type Reporter } from './github/reporter.js'
 import { alarmLink } from './links.js'
 import { FleetProvider } from './providers/fleet.js'
 import { rollbackAliases } from './rollback-mode.js'
@@ -63,10 +65,21 @@ function savedRollout(config: Config, release: AliasRelease): SavedRollout {
   }
 }
 
+async function githubReporter(config: Config, resource: string): Promise<Reporter> {
+  return createReporter({
+    mode: config.github.status,
+    token: config.github.token,
+    environment: config.github.environment,
+    context: `canary/${resource}`,
+    log: { info: (m) => core.info(m), warning: (m) => core.warning(m) },
+  })
+}
+
 async function deploy(config: Config, signal: AbortSignal): Promise<void> {
   const release = aliasRelease(
     config.region,
     config.targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' })),
+    runUrl(),
   )
   const cloudWatch = cloudWatchClient(config.region)
   const { provider } = release
@@ -78,6 +91,9 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     insufficientData: config.insufficientData,
     clock: systemClock,
   })
+  const reporter = await githubReporter(config, provider.resource)
+  const target = config.targets.length === 1 ? config.targets[0]?.version : undefined
+  void reporter.report(startProgress(target))
   let started = false
   const engine = new Rollout({
     provider,
@@ -87,6 +103,10 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     stages: config.stages,
     pollMs: config.pollMs,
     signal,
+    ...(config.maxHoldMs !== undefined ? { maxHoldMs: config.maxHoldMs } : {}),
+    onEvent: (event, stage) => {
+      if (event.kind === 'shift' || event.kind === 'promote') void reporter.report(stageProgress(stage.index, stage.total, event.weight, target))
+    },
     onFirstWrite: () => {
       started = true
       core.saveState(STATE_ROLLOUT, JSON.stringify(savedRollout(config, release)))
@@ -108,6 +128,7 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     }
     if (!outcome.needsCleanup) core.saveState(STATE_SETTLED, 'true')
     setOutputs(outcome)
+    await reporter.report(outcomeProgress(outcome))
     await core.summary
       .addRaw(
         renderSummary(outcome, {
@@ -132,6 +153,9 @@ export async function run(): Promise<void> {
   const controller = new AbortController()
   const detach = abortOnSignals(controller)
   try {
+    // Registered as a mask before anything else can print it (the runner consumes the mask line).
+    const token = core.getInput('github-token')
+    if (token) core.setSecret(token)
     const config = readConfig((name) => core.getInput(name))
     if (config.mode === 'rollback') await rollbackAliases(config)
     else await deploy(config, controller.signal)

@@ -15,6 +15,8 @@ export interface TrafficState {
   readonly description: string
   readonly stableVersion: string
   readonly targetVersion: string
+  /** When the target's current share was set, if the resource records it (the hold's start). */
+  readonly since: number | undefined
 }
 
 /**

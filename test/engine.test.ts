@@ -10,6 +10,7 @@ import { RecordingLog } from './fixtures/log.js'
 import { FakeProvider } from './fixtures/provider.js'
 
 interface Scenario {
+  maxHoldMs?: number
   stages?: string
   gate?: (n: number) => GateReading
   provider?: FakeProvider
@@ -32,6 +33,7 @@ function rollout(scenario: Scenario = {}) {
     pollMs: scenario.pollMs ?? 10_000,
     onFirstWrite: (traffic) => firstWrites.push(`${traffic.stableVersion}->${traffic.targetVersion}`),
     ...(scenario.signal ? { signal: scenario.signal } : {}),
+    ...(scenario.maxHoldMs !== undefined ? { maxHoldMs: scenario.maxHoldMs } : {}),
   })
   return { engine, clock, provider, gate, log, firstWrites }
 }
@@ -265,5 +267,60 @@ describe('Rollout engine', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  describe('resuming a held canary', () => {
+    const heldAt10 = () => new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
+    const HOUR = 3_600_000
+
+    it('promotes when no alarm fired since the hold began', async () => {
+      const provider = heldAt10()
+      const { engine, gate, clock } = rollout({ provider, maxHoldMs: 24 * HOUR })
+      provider.since = clock.now() - 2 * HOUR
+      expect((await engine.run()).result).toBe('promoted')
+      expect(gate.historyQueries).toEqual([provider.since])
+    })
+
+    it('rolls back when an alarm fired while nobody was polling, saying when', async () => {
+      const provider = heldAt10()
+      const { engine, gate, clock } = rollout({ provider })
+      provider.since = clock.now() - 2 * HOUR
+      const firedAt = new Date(clock.now() - HOUR)
+      gate.history = [{ name: 'errors-high', at: firedAt, summary: 'Alarm updated from OK to ALARM', link: 'l' }]
+      const outcome = await engine.run()
+      expect(outcome.result).toBe('rolled-back')
+      expect(outcome.reason).toBe(`alarm "errors-high" fired at ${firedAt.toISOString()} while the canary was held`)
+      expect(outcome.alarm?.name).toBe('errors-high')
+      expect(provider.servedWeights).toEqual([0])
+    })
+
+    it('rolls back a canary held longer than max-hold', async () => {
+      const provider = heldAt10()
+      const { engine, clock } = rollout({ provider, maxHoldMs: 24 * HOUR })
+      provider.since = clock.now() - 25 * HOUR
+      const outcome = await engine.run()
+      expect(outcome.result).toBe('rolled-back')
+      expect(outcome.reason).toContain('longer than max-hold 24h')
+    })
+
+    it('refuses to promote, untouched, when the history cannot be read', async () => {
+      const provider = heldAt10()
+      const { engine, gate, clock } = rollout({ provider })
+      provider.since = clock.now() - HOUR
+      gate.history = new Error('AccessDenied')
+      const outcome = await engine.run()
+      expect(outcome.result).toBe('refused')
+      expect(outcome.reason).toContain('cannot show the hold stayed green: AccessDenied')
+      expect(provider.writes).toEqual([])
+    })
+
+    it('reads history over max-hold when the hold start is unknown', async () => {
+      const provider = heldAt10()
+      const { engine, gate, clock, log } = rollout({ provider, maxHoldMs: 6 * HOUR })
+      const start = clock.now()
+      await engine.run()
+      expect(gate.historyQueries).toEqual([start - 6 * HOUR])
+      expect(log.text()).toContain('does not record when the canary went live')
+    })
   })
 })

@@ -24,6 +24,8 @@ function provider(stableVersion?: string) {
     alias: 'live',
     region: 'us-east-1',
     targetVersion: '2',
+    runUrl: 'https://github.com/o/r/actions/runs/9',
+    now: () => Date.UTC(2026, 10, 23, 12),
     ...(stableVersion ? { stableVersion } : {}),
   })
 }
@@ -66,9 +68,29 @@ describe('LambdaAliasProvider', () => {
       FunctionName: 'orders',
       Name: 'live',
       FunctionVersion: '1',
+      // The hold's start and the run live in AWS, for a later run to find.
+      Description: '[canary 2@0.5% since 2026-11-23T12:00:00.000Z https://github.com/o/r/actions/runs/9]',
       RoutingConfig: { AdditionalVersionWeights: { '2': 0.005 } },
       RevisionId: 'r1',
     })
+  })
+
+  it('reads the hold start back from the alias description', async () => {
+    lambda.on(GetAliasCommand).resolves({
+      ...alias('r1', '1', { '2': 0.1 }),
+      Description: 'orders prod [canary 2@10% since 2026-11-20T08:00:00.000Z https://github.com/o/r/actions/runs/9]',
+    })
+    expect((await provider().inspect()).since).toBe(Date.UTC(2026, 10, 20, 8))
+  })
+
+  it("restores the user's description on promote", async () => {
+    const held = { ...alias('r1', '1', { '2': 0.5 }), Description: 'orders prod [canary 2@50% since 2026-11-20T08:00:00.000Z]' }
+    lambda.on(GetAliasCommand).resolvesOnce(held).resolves(alias('r2', '2'))
+    lambda.on(UpdateAliasCommand).resolves(alias('r2', '2'))
+    const p = provider()
+    await p.inspect()
+    await p.promote()
+    expect(lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input.Description).toBe('orders prod')
   })
 
   it('promotes by pointing the alias at the target and clearing the routing', async () => {

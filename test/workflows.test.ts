@@ -25,9 +25,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
  * (a test below fails on entries that have become redundant, so this list only shrinks).
  */
 const PLANNED_INPUTS: readonly string[] = [
-  'max-hold',
-  'github-token',
-  'github-status',
   'codedeploy-application',
   'codedeploy-deployment-group',
   'appspec',

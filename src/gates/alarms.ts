@@ -1,7 +1,14 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch'
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  type AlarmHistoryItem,
+  type CompositeAlarm,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch'
 import type { Clock } from '../clock.js'
 import { errorMessage } from '../errors.js'
-import type { AlarmState, AlarmStateValue, Gate, GateReading } from '../gate.js'
+import type { AlarmFiring, AlarmState, AlarmStateValue, Gate, GateReading } from '../gate.js'
 import type { InsufficientDataPolicy } from '../inputs.js'
 import { alarmLink } from '../links.js'
 
@@ -80,6 +87,43 @@ export class AlarmGate implements Gate {
     return { status: 'pass', at, firing, insufficient, missing, error: undefined, alarms }
   }
 
+  /**
+   * One history query for all alarms (filtered here by name), rather than one per alarm.
+   * A state change counts when its new state is ALARM.
+   */
+  async firedSince(since: number, signal?: AbortSignal): Promise<AlarmFiring[]> {
+    if (this.names.length === 0) return []
+    const items: AlarmHistoryItem[] = []
+    let nextToken: string | undefined
+    do {
+      const page = await this.options.client.send(
+        new DescribeAlarmHistoryCommand({
+          HistoryItemType: 'StateUpdate',
+          StartDate: new Date(since),
+          EndDate: new Date(this.options.clock.now()),
+          ScanBy: 'TimestampAscending',
+          MaxRecords: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+        signal ? { abortSignal: signal } : {},
+      )
+      items.push(...(page.AlarmHistoryItems ?? []))
+      nextToken = page.NextToken
+    } while (nextToken)
+    return items
+      .filter((item) => this.watches(item.AlarmName ?? '') && newState(item) === 'ALARM')
+      .map((item) => ({
+        name: item.AlarmName ?? '',
+        at: item.Timestamp ?? new Date(since),
+        summary: item.HistorySummary ?? '',
+        link: alarmLink(this.options.region, item.AlarmName ?? ''),
+      }))
+  }
+
+  private watches(name: string): boolean {
+    return this.options.names.includes(name) || this.prefixes.some((prefix) => name.startsWith(prefix))
+  }
+
   /** One DescribeAlarms call per 100 names and one per prefix (more only if CloudWatch pages). */
   private async describe(signal?: AbortSignal): Promise<(MetricAlarm | CompositeAlarm)[]> {
     const queries = [
@@ -110,5 +154,15 @@ export class AlarmGate implements Gate {
       nextToken = page.NextToken
     } while (nextToken)
     return found
+  }
+}
+
+/** The state an alarm moved to, from a StateUpdate history item's JSON. */
+function newState(item: AlarmHistoryItem): string | undefined {
+  try {
+    const data = JSON.parse(item.HistoryData ?? '{}') as { newState?: { stateValue?: string } }
+    return data.newState?.stateValue
+  } catch {
+    return /to ALARM$/.test(item.HistorySummary ?? '') ? 'ALARM' : undefined
   }
 }

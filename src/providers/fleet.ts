@@ -1,6 +1,13 @@
 import { errorMessage, OwnershipError } from '../errors.js'
 import type { TrafficProvider, TrafficState } from '../traffic.js'
 
+/** The earliest hold start among live members; unknown if any live member has none recorded. */
+function oldestHold(states: readonly TrafficState[]): number | undefined {
+  const live = states.filter((state) => state.ownership === 'resumable')
+  if (live.length === 0 || live.some((state) => state.since === undefined)) return undefined
+  return Math.min(...live.map((state) => state.since as number))
+}
+
 /** One member's state, for the summary's per-function table. */
 export interface MemberReport {
   readonly resource: string
@@ -51,6 +58,8 @@ export class FleetProvider implements TrafficProvider {
       description: ownership === 'foreign' ? lines.filter((_, i) => states[i]?.ownership === 'foreign').join('; ') : lines.join('; '),
       stableVersion: this.versionsOf(states, 'stableVersion'),
       targetVersion: this.versionsOf(states, 'targetVersion'),
+      // The oldest hold: history is checked from the earliest moment any member was live.
+      since: oldestHold(states),
     }
   }
 

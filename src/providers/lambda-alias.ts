@@ -6,6 +6,7 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda'
 import { OwnershipError, RefusalError, VerificationError } from '../errors.js'
+import { parseMarker, stripMarker, withMarker } from '../hold-marker.js'
 import { aliasLink } from '../links.js'
 import {
   describeRouting,
@@ -26,6 +27,9 @@ export interface LambdaAliasOptions {
   readonly targetVersion: string
   /** Known when resuming from saved state (the post step); otherwise learnt by inspect(). */
   readonly stableVersion?: string
+  /** The workflow run, noted in the alias description while the canary is live. */
+  readonly runUrl?: string
+  readonly now?: () => number
 }
 
 function routingOf(alias: AliasConfiguration): Routing {
@@ -61,6 +65,7 @@ export class LambdaAliasProvider implements TrafficProvider {
   private stable: string | undefined
   private revision: string | undefined
   private expected: Routing | undefined
+  private description: string | undefined
 
   constructor(private readonly options: LambdaAliasOptions) {
     this.resource = `${shortFunctionName(options.functionName)}:${options.alias}`
@@ -86,12 +91,14 @@ export class LambdaAliasProvider implements TrafficProvider {
     const target = this.options.targetVersion
     const routing = await this.readInto(this.options.client)
     const description = describeRouting(routing)
+    const marker = parseMarker(this.description)
     const state = (ownership: TrafficState['ownership'], weight: number): TrafficState => ({
       ownership,
       weight,
       description,
       stableVersion: this.stable ?? routing.stableVersion,
       targetVersion: target,
+      since: marker?.version === target ? marker.since : undefined,
     })
     if (routing.canaryVersion === undefined && routing.stableVersion === target) return state('promoted', 100)
     if (routing.canaryVersion !== undefined && routing.canaryVersion !== target) return state('foreign', routing.canaryWeight)
@@ -169,7 +176,20 @@ export class LambdaAliasProvider implements TrafficProvider {
     const alias = await client.send(new GetAliasCommand({ FunctionName: this.options.functionName, Name: this.options.alias }))
     this.revision = alias.RevisionId
     this.expected = routingOf(alias)
+    this.description = alias.Description
     return this.expected
+  }
+
+  /** The description to write with `wanted`: a marker while the canary is live, the user's text after. */
+  private describe(wanted: Routing): string {
+    if (wanted.canaryVersion === undefined) return stripMarker(this.description)
+    const now = this.options.now ?? Date.now
+    return withMarker(this.description, {
+      version: wanted.canaryVersion,
+      weight: wanted.canaryWeight,
+      since: now(),
+      runUrl: this.options.runUrl,
+    })
   }
 
   private async write(client: LambdaClient, wanted: Routing): Promise<string> {
@@ -180,6 +200,7 @@ export class LambdaAliasProvider implements TrafficProvider {
           FunctionName: this.options.functionName,
           Name: this.options.alias,
           FunctionVersion: wanted.stableVersion,
+          Description: this.describe(wanted),
           RoutingConfig: {
             AdditionalVersionWeights: wanted.canaryVersion ? { [wanted.canaryVersion]: wanted.canaryWeight / 100 } : {},
           },
@@ -187,8 +208,12 @@ export class LambdaAliasProvider implements TrafficProvider {
         }),
       )
     } catch (error) {
-      if (isPreconditionFailure(error)) throw await this.changedUnderUs(client)
-      throw error
+      if (!isPreconditionFailure(error)) throw error
+      // A retry of our own write whose first response was lost fails its precondition too:
+      // if the alias routes exactly what we asked for, the write landed.
+      const conflict = await this.changedUnderUs(client, wanted)
+      if (conflict) throw conflict
+      return describeRouting(wanted)
     }
 
     // Read back: the alias must route exactly what was asked, at the revision our write made.
@@ -205,10 +230,12 @@ export class LambdaAliasProvider implements TrafficProvider {
     return describeRouting(routing)
   }
 
-  private async changedUnderUs(client: LambdaClient): Promise<OwnershipError> {
+  /** Undefined when the alias already routes `wanted` (our write landed); else what changed. */
+  private async changedUnderUs(client: LambdaClient, wanted: Routing): Promise<OwnershipError | undefined> {
     const expected = this.expected ? describeRouting(this.expected) : 'what this rollout last read'
     try {
       const live = await this.readInto(client)
+      if (sameRouting(live, wanted)) return undefined
       return new OwnershipError(
         `${this.resource} was changed by someone else: expected ${expected}, found ${describeRouting(live)}. ` +
           'Stopping without overwriting that change.',

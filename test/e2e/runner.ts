@@ -112,6 +112,14 @@ export function actionInputs(): Map<string, ActionInputDef> {
   return cachedInputs
 }
 
+/** The script action.yml names for a step (`runs.main` or `runs.post`), as the runner resolves it. */
+export function actionEntry(step: 'main' | 'post'): string {
+  const doc = parseYaml(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as { runs?: { main?: string; post?: string } }
+  const script = doc.runs?.[step]
+  if (!script) throw new Error(`action.yml has no runs.${step}`)
+  return join(REPO_ROOT, script)
+}
+
 /** The runner's env name for an input: spaces become underscores, then upper-case; hyphens stay. */
 export function inputEnvName(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
@@ -528,9 +536,11 @@ export async function runAction(opts: RunOptions): Promise<ActionRun> {
  * inherited from main.
  */
 export async function runPost(main: ActionRun, opts: Partial<RunOptions> = {}): Promise<ActionRun> {
-  const { signalAfter: _ignored, ...inherited } = main.options
+  const { signalAfter: _ignored, entry: mainEntry, ...inherited } = main.options
   const merged: RunOptions = {
     ...inherited,
+    // Like the runner: the post step runs action.yml's runs.post, unless a test swapped the entry.
+    entry: opts.entry ?? (mainEntry === undefined ? actionEntry('post') : mainEntry),
     ...opts,
     inputs: { ...main.options.inputs, ...(opts.inputs ?? {}) },
     env: { ...(main.options.env ?? {}), ...(opts.env ?? {}) },

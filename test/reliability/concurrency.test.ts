@@ -45,7 +45,7 @@ const CASES: Case[] = [
 ]
 
 describe('a second writer changes the alias mid-rollout', () => {
-  it.each(CASES)('$name: stops without overwriting it', async (c) => {
+  it.concurrent.each(CASES)('$name: stops without overwriting it', async (c) => {
     await withEmulator(600, async (emulator) => {
       seedFunction(emulator, FN)
       emulator.seedAlarm(ALARM, 'OK')
