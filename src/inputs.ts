@@ -4,7 +4,7 @@ import { quote } from './quote.js'
 import { GITHUB_STATUS_MODES, type GitHubStatusMode } from './github/reporter.js'
 import { parseStages, StageSyntaxError, type Stage } from './stages.js'
 
-export type Mode = 'deploy' | 'rollback'
+export type Mode = 'deploy' | 'rollback' | 'plan'
 export type InsufficientDataPolicy = 'alarm' | 'ok'
 
 /** One alias to move: a function, its alias, and (to deploy) the version to roll out. */
@@ -26,6 +26,10 @@ export interface Config {
   /** A held canary older than this is rolled back instead of resumed; undefined means no limit. */
   readonly maxHoldMs: number | undefined
   readonly region: string
+  /** Set when codedeploy-application is given: CodeDeploy drives the traffic. */
+  readonly codeDeploy: boolean
+  /** Whether `stages` was given (CodeDeploy then uses the group's own config when it was not). */
+  readonly stagesGiven: boolean
   readonly github: {
     readonly status: GitHubStatusMode
     readonly token: string
@@ -47,7 +51,7 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/
 const ALARM_NAME_MAX = 255
 // Printable characters only: alarm names come back in logs and console links.
 const ALARM_NAME = /^[^\p{Cc}]+$/u
-const MODES: readonly Mode[] = ['deploy', 'rollback']
+const MODES: readonly Mode[] = ['deploy', 'rollback', 'plan']
 const POLICIES: readonly InsufficientDataPolicy[] = ['alarm', 'ok']
 
 function oneOf<T extends string>(input: string, value: string, allowed: readonly T[]): T {
@@ -77,12 +81,12 @@ function parseAlias(value: string, input: string): string {
  * One function per line (or comma), each `name`, `name:alias`, an ARN, or an ARN qualified
  * with the alias. Entries without an alias take `defaultAlias`.
  */
-export function parseFunctionList(value: string, defaultAlias: string): { functionName: string; alias: string }[] {
+export function parseFunctionList(value: string, defaultAlias: string, required = true): { functionName: string; alias: string }[] {
   const entries = value
     .split(/[,\n]/)
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
-  if (entries.length === 0) throw new InputError('function-name', 'is required')
+  if (entries.length === 0 && required) throw new InputError('function-name', 'is required')
   if (entries.length > MAX_FUNCTIONS) {
     throw new InputError('function-name', `lists ${entries.length} functions; at most ${MAX_FUNCTIONS} move together`)
   }
@@ -164,13 +168,19 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   const get = (name: string): string => read(name).trim()
 
   const mode = oneOf('mode', get('mode') || 'deploy', MODES)
+  const codeDeploy = get('codedeploy-application') !== ''
+  if (codeDeploy && get('codedeploy-deployment-group') === '') {
+    throw new InputError('codedeploy-deployment-group', 'is required with codedeploy-application')
+  }
   const alias = parseAlias(get('alias') || 'live', 'alias')
-  const functions = parseFunctionList(get('function-name'), alias)
+  // CodeDeploy's ECS and EC2/on-prem platforms name no function; the Lambda platform checks for one.
+  const functions = parseFunctionList(get('function-name'), alias, !codeDeploy)
   const versions = parseVersions(get('version'), functions.length)
-  if (mode === 'deploy' && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
+  if (mode !== 'rollback' && !codeDeploy && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
   const targets = functions.map((fn, i) => ({ ...fn, version: versions[i] }))
 
   let stages: Stage[]
+  const stagesGiven = get('stages') !== ''
   try {
     stages = parseStages(get('stages') || 'Canary10Percent5Minutes')
   } catch (error) {
@@ -179,7 +189,7 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   }
 
   const alarms = parseAlarmList(read('alarms'))
-  const pollMs = parsePollInterval(get('poll-interval') || '10s')
+  const pollMs = parsePollInterval(get('poll-interval') || (codeDeploy ? '15s' : '10s'))
   const insufficientData = oneOf('insufficient-data', get('insufficient-data') || 'alarm', POLICIES)
   const rawMaxHold = get('max-hold')
   const maxHoldMs = rawMaxHold === '' ? undefined : parseDuration(rawMaxHold)
@@ -209,5 +219,7 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
     insufficientData,
     maxHoldMs,
     region,
+    codeDeploy,
+    stagesGiven,
   }
 }

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { aliasRelease, type AliasRelease } from './alias-release.js'
 import { cloudWatchClient } from './aws.js'
 import { systemClock } from './clock.js'
-import { coreLog } from './core-log.js'
+import { annotateError, annotateWarning, coreLog } from './core-log.js'
 import { isFailure, Rollout, type Outcome } from './engine.js'
 import { errorMessage } from './errors.js'
 import { AlarmGate } from './gates/alarms.js'
@@ -11,6 +11,7 @@ import { outcomeProgress, stageProgress, startProgress } from './github/progress
 import { createReporter, runUrl, type Reporter } from './github/reporter.js'
 import { alarmLink } from './links.js'
 import { FleetProvider } from './providers/fleet.js'
+import { planAliases } from './plan-mode.js'
 import { rollbackAliases } from './rollback-mode.js'
 import { STATE_POST, STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from './saved-state.js'
 import { renderSummary } from './summary.js'
@@ -22,7 +23,7 @@ function abortOnSignals(controller: AbortController): () => void {
       core.info(`Received ${signal}; the rollback is already under way.`)
       return
     }
-    core.warning(`Received ${signal}: rolling back.`)
+    annotateWarning(`Received ${signal}: rolling back.`)
     controller.abort(new Error(`cancelled by ${signal}`))
   }
   process.on('SIGINT', onSignal)
@@ -71,7 +72,7 @@ async function githubReporter(config: Config, resource: string): Promise<Reporte
     token: config.github.token,
     environment: config.github.environment,
     context: `canary/${resource}`,
-    log: { info: (m) => core.info(m), warning: (m) => core.warning(m) },
+    log: { info: (m) => core.info(m), warning: annotateWarning },
   })
 }
 
@@ -120,7 +121,7 @@ async function deploy(config: Config, signal: AbortSignal): Promise<void> {
     } catch (error) {
       // A crash mid-rollout still puts traffic back on the stable version.
       if (started) {
-        core.error(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
+        annotateError(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
         await provider.rollback()
         core.saveState(STATE_SETTLED, 'true')
       }
@@ -157,7 +158,12 @@ export async function run(): Promise<void> {
     const token = core.getInput('github-token')
     if (token) core.setSecret(token)
     const config = readConfig((name) => core.getInput(name))
-    if (config.mode === 'rollback') await rollbackAliases(config)
+    if (config.codeDeploy) {
+      // Loaded only in CodeDeploy mode, so the alias path never pays for the CodeDeploy client.
+      const { codeDeployMain } = await import('./codedeploy/main-step.js')
+      await codeDeployMain(config, controller.signal)
+    } else if (config.mode === 'rollback') await rollbackAliases(config)
+    else if (config.mode === 'plan') await planAliases(config)
     else await deploy(config, controller.signal)
   } catch (error) {
     core.setFailed(errorMessage(error))

@@ -13,6 +13,11 @@ export async function post(): Promise<void> {
     core.info('Nothing to clean up.')
     return
   }
+  if (saved.codeDeploy) {
+    const { codeDeployPost } = await import('./codedeploy/post-step.js')
+    await codeDeployPost(saved)
+    return
+  }
   const release = aliasRelease(
     saved.region,
     saved.aliases.map((a) => ({ functionName: a.functionName, alias: a.alias, targetVersion: a.target, stableVersion: a.stable })),

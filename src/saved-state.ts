@@ -6,9 +6,15 @@ export interface SavedAlias {
   readonly target: string
 }
 
+/** A CodeDeploy deployment main created and did not see finish. */
+export interface SavedDeployment {
+  readonly deploymentId: string
+}
+
 export interface SavedRollout {
   readonly region: string
   readonly aliases: readonly SavedAlias[]
+  readonly codeDeploy?: SavedDeployment
 }
 
 export const STATE_POST = 'isPost'
@@ -22,7 +28,9 @@ export function parseSavedRollout(text: string): SavedRollout | undefined {
   if (text === '') return undefined
   try {
     const value = JSON.parse(text) as Partial<SavedRollout>
-    if (!nonEmpty(value.region) || !Array.isArray(value.aliases) || value.aliases.length === 0) return undefined
+    if (!nonEmpty(value.region) || !Array.isArray(value.aliases)) return undefined
+    if (value.codeDeploy !== undefined) return nonEmpty(value.codeDeploy.deploymentId) ? (value as SavedRollout) : undefined
+    if (value.aliases.length === 0) return undefined
     const valid = value.aliases.every((a: Partial<SavedAlias>) => [a.functionName, a.alias, a.stable, a.target].every(nonEmpty))
     return valid ? (value as SavedRollout) : undefined
   } catch {

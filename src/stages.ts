@@ -11,6 +11,8 @@ export interface Stage {
 const WEIGHT_DECIMALS = 3
 const ENTRY = /^(\d+(?:\.\d+)?)\s*%\s*(?::\s*(.+))?$/
 const PRESET_PREFIX = 'CodeDeployDefault.Lambda'
+/** More stages than this is a typo, and would make the summary long. */
+export const MAX_STAGES = 50
 
 function linear(stepMinutes: number): Stage[] {
   const stages: Stage[] = []
@@ -63,6 +65,7 @@ export function parseStages(text: string): Stage[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
   if (entries.length === 0) throw new StageSyntaxError('no stages given')
+  if (entries.length > MAX_STAGES) throw new StageSyntaxError(`${entries.length} stages given; at most ${MAX_STAGES}`)
 
   const stages: Stage[] = []
   entries.forEach((entry, index) => {

@@ -1,3 +1,4 @@
+import { weightChart } from './chart.js'
 import { formatDuration } from './duration.js'
 import type { Outcome, StageRecord } from './engine.js'
 import type { AlarmState } from './gate.js'
@@ -75,6 +76,9 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
   })
   lines.push('')
 
+  const chart = weightChart(outcome)
+  if (chart) lines.push(chart, '')
+
   if (context.members.length > 0) {
     lines.push('| Function | Stable | Target | Target weight at exit |', '|---|---|---|---|')
     for (const member of context.members) {
@@ -96,5 +100,9 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
   } else {
     lines.push(`**Gates:** ${context.alarms.map((a) => `[${cell(a.name)}](${a.link})`).join(', ')}`, '')
   }
-  return lines.join('\n')
+  const text = lines.join('\n')
+  // GitHub drops a step summary over 1 MiB; the inputs' limits keep it far below, this is a backstop.
+  return Buffer.byteLength(text) <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT / 4)}\n\n(summary cut to stay under GitHub's 1 MiB limit)`
 }
+
+export const SUMMARY_LIMIT = 1024 * 1024

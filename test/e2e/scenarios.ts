@@ -208,6 +208,18 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       }
     })
 
+    it('plan mode checks everything, prints the schedule, and changes nothing', async () => {
+      const fn = functionName('plan')
+      await backend.seed(fn, '1')
+      await backend.alarm(`${fn}-errors`, 'OK')
+      const main = await run({ 'function-name': fn, version: '2', mode: 'plan', stages: '10%:5m, 50%:10m, 100%', alarms: `${fn}-errors` })
+      expect(main.failed, describeRun(main)).toBe(false)
+      expect(main.outputs.result).toBe('planned')
+      expect(main.stdout).toContain(`✓ ${fn}:live: lambda:UpdateAlias (refused probe)`)
+      expect(main.summary).toContain('| 2 | 50% | +5m | 10m |')
+      expect(await backend.routing(fn)).toEqual({ version: '1', weights: {} })
+    })
+
     it('rejects bad input before any AWS call, quoting the value', async () => {
       const main = await run({ 'function-name': 'orders', version: '2', stages: '10%:5m, 5%' })
       expect(main.failed).toBe(true)

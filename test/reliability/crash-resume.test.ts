@@ -97,4 +97,26 @@ describe('crash and resume', () => {
       expect(premature, `a stage moved on before its bake was over\n${dump}`).toEqual([])
     })
   })
+
+  // The resumed bake is measured from the time recorded with the write (the alias description
+  // marker). That time must not be earlier than the moment the weight went live: a slow write
+  // (throttling, retries, latency) otherwise counts as bake time after a crash.
+  it('a slow shift followed by a crash: the resumed bake still lasts a full bake from when the weight went live', async () => {
+    await withEmulator(798, async (emulator) => {
+      seedFunction(emulator, FN)
+      emulator.setFaults({ latencyMs: 2_000, services: ['lambda'], operations: ['UpdateAlias'] })
+      const stages = '10%:3s, 100%'
+      const killed = await runOn(emulator, { ...INPUTS, stages }, {
+        signalAfter: { when: (out) => out.includes('(verified)'), signal: 'SIGKILL' },
+      })
+      emulator.setFaults(null)
+      const rerun = await runOn(emulator, { ...INPUTS, stages })
+      const entries = history(emulator, FN)
+      const dump = `${describeHistory(entries)}\n${describeRun(killed)}\n${describeRun(rerun)}`
+      expect(rerun.outputs['result'], dump).toBe('promoted')
+      const premature = prematureSteps(entries, { stable: '1', target: '2', weights: [10, 100] }, 3_000)
+      figures.set('resumeAfterSlowShift', { premature })
+      expect(premature, `the resumed bake counted time before the weight was live\n${dump}`).toEqual([])
+    })
+  })
 })
