@@ -24,15 +24,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
  * declare them yet. The lead adds them to action.yml; delete each entry here once it is declared
  * (a test below fails on entries that have become redundant, so this list only shrinks).
  */
-const PLANNED_INPUTS: readonly string[] = [
-  'codedeploy-application',
-  'codedeploy-deployment-group',
-  'appspec',
-  'revision',
-  'bundle-type',
-  'before-allow-traffic-hook',
-  'after-allow-traffic-hook',
-]
+const PLANNED_INPUTS: readonly string[] = []
 
 /** How workflows refer to this action: the published reference, or `./` from this repository. */
 const OUR_ACTION = /^(?:your-org\/aws-canary-release-action@[^/]+|\.\/?)$/

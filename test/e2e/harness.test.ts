@@ -29,7 +29,7 @@ describe('action.yml inputs', () => {
     expect(env['INPUT_FUNCTION-NAME']).toBe('fn')
     expect(env['INPUT_ALIAS']).toBe('live')
     expect(env['INPUT_STAGES']).toBe('10%:1s, 100%')
-    expect(env['INPUT_POLL-INTERVAL']).toBe('10s')
+    expect(env['INPUT_POLL-INTERVAL']).toBe('')
     expect(env['INPUT_VERSION']).toBe('')
     expect(env['INPUT_ALARMS']).toBe('')
     expect(() => inputEnv({ 'function-nmae': 'x' })).toThrow(/not declared/)
@@ -73,7 +73,7 @@ describe('runAction / runPost with a stand-in action', () => {
       expect(run.outputs).toMatchObject({
         'function-name': 'my-fn',
         alias: 'live',
-        stages: 'Canary10Percent5Minutes',
+        stages: '',
         version: '',
         multi: 'line one\nline two = with equals\n<<not a heredoc',
         plain: 'simple=value',

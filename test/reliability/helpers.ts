@@ -179,3 +179,68 @@ export class Figures {
 export function brief(run: ActionRun): Record<string, unknown> {
   return { exit: run.exitCode, signal: run.signal, result: run.outputs['result'] ?? null, ms: run.durationMs }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Signals at a point in the action's own timeline (not the spawn's: on a loaded machine Node can
+// take a second to load the bundle, which would push every "random point" before the rollout).
+
+/** The pid of the process whose environment carries RELIABILITY_TAG=tag (Linux /proc). */
+function pidByTag(tag: string): number | undefined {
+  const needle = `RELIABILITY_TAG=${tag}\0`
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(needle)) return Number(entry)
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return undefined
+}
+
+export interface SignalledRun {
+  run: ActionRun
+  /** Wall time the signal was sent; undefined when the run had already ended. */
+  signalAt: number | undefined
+  /** Wall time the process exited. */
+  exitedAt: number
+}
+
+/**
+ * Runs the action and sends `signal` `delayMs` after its first line of output (by then main has
+ * saved its state and installed its signal handlers).
+ */
+export async function runWithSignal(
+  emulator: Emulator,
+  inputs: Record<string, string>,
+  signal: NodeJS.Signals,
+  delayMs: number,
+): Promise<SignalledRun> {
+  const tag = `${process.pid}-${Math.random().toString(36).slice(2)}`
+  let markStarted: () => void = () => {}
+  const started = new Promise<void>((resolve) => (markStarted = resolve))
+  let ended = false
+  let exitedAt = 0
+  const running = runOn(emulator, inputs, {
+    env: { RELIABILITY_TAG: tag },
+    // Never fires: only notices the first output.
+    signalAfter: { when: (out) => (out.length > 0 && markStarted(), false), signal: 'SIGINT' },
+  }).finally(() => {
+    ended = true
+    exitedAt = Date.now()
+  })
+  await Promise.race([started, running])
+  const pid = ended ? undefined : pidByTag(tag)
+  await sleep(delayMs)
+  let signalAt: number | undefined
+  if (pid !== undefined && !ended) {
+    try {
+      signalAt = Date.now()
+      process.kill(pid, signal)
+    } catch {
+      signalAt = undefined
+    }
+  }
+  const run = await running
+  return { run, signalAt, exitedAt }
+}

@@ -1,0 +1,115 @@
+import type { DeploymentInfo } from '@aws-sdk/client-codedeploy'
+import type { RolloutResult } from '../engine.js'
+import type { AlarmState } from '../gate.js'
+import { followRollback, stopAndFollow, type FollowResult, type WatchDeps, type WatchEnd } from './watcher.js'
+
+/** What a watched deployment came to, once any rollback has been followed to its end. */
+export interface Conclusion {
+  readonly result: RolloutResult
+  /** New version's share at exit, when known. */
+  readonly weight: number | undefined
+  readonly reason: string | undefined
+  readonly errorCode: string | undefined
+  readonly alarm: AlarmState | undefined
+  readonly alarmName: string | undefined
+  readonly rollbackId: string | undefined
+  readonly rollbackStatus: string | undefined
+  readonly stopLatencyMs: number | undefined
+  readonly finalStatus: string | undefined
+}
+
+/** The alarms CodeDeploy names in an ALARM_ACTIVE message: "... Activated alarms: <a, b>". */
+export function alarmsFromMessage(message: string | undefined): string[] {
+  const list = /Activated alarms: <([^>]*)>/.exec(message ?? '')?.[1]
+  return list ? list.split(',').map((a) => a.trim()).filter((a) => a !== '') : []
+}
+
+function codeDeployError(info: DeploymentInfo | undefined): { code: string | undefined; text: string } {
+  const code = info?.errorInformation?.code
+  const message = info?.errorInformation?.message
+  const text = code || message ? `${code ?? 'UNKNOWN'}: ${message ?? ''}`.trim() : 'no error information'
+  return { code, text }
+}
+
+function afterRollback(follow: Omit<FollowResult, 'stopSentAt'>, weightBefore: number | undefined): Pick<Conclusion, 'result' | 'weight' | 'rollbackId' | 'rollbackStatus'> & { note: string } {
+  const status = follow.rollback?.status
+  if (follow.rollbackId && status === 'Succeeded') {
+    return { result: 'rolled-back', weight: 0, rollbackId: follow.rollbackId, rollbackStatus: status, note: `rollback ${follow.rollbackId} succeeded` }
+  }
+  if (follow.rollbackId) {
+    const err = codeDeployError(follow.rollback)
+    return { result: 'failed', weight: weightBefore, rollbackId: follow.rollbackId, rollbackStatus: status, note: `rollback ${follow.rollbackId} ended ${status ?? '?'} (${err.text})` }
+  }
+  return { result: 'failed', weight: weightBefore, rollbackId: undefined, rollbackStatus: undefined, note: 'no rollback deployment was created' }
+}
+
+/**
+ * Turns the end of a watch into a result: success, a hold, CodeDeploy's own failure (its rollback
+ * followed), or, on an alarm, an unreadable gate or a cancel, StopDeployment with rollback, followed.
+ * Never reports success after a rollback.
+ */
+export async function conclude(deps: WatchDeps, deploymentId: string, end: WatchEnd, weight: number | undefined): Promise<Conclusion> {
+  const base = { errorCode: undefined, alarm: undefined, alarmName: undefined, rollbackId: undefined, rollbackStatus: undefined, stopLatencyMs: undefined }
+  switch (end.kind) {
+    case 'succeeded':
+      return { ...base, result: 'promoted', weight: 100, reason: undefined, finalStatus: 'Succeeded' }
+    case 'ready':
+      return {
+        ...base,
+        result: 'held',
+        weight: weight ?? 0,
+        reason: `deployment ${deploymentId} is Ready: the replacement task set waits for a later run to continue it`,
+        finalStatus: 'Ready',
+      }
+    case 'ended': {
+      const err = codeDeployError(end.info)
+      const alarms = alarmsFromMessage(end.info.errorInformation?.message)
+      const expectRollback = end.info.rollbackInfo?.rollbackDeploymentId !== undefined || end.info.autoRollbackConfiguration?.enabled === true
+      const follow = expectRollback ? await followRollback(deps, deploymentId) : { original: end.info, rollbackId: undefined, rollback: undefined }
+      const after = afterRollback(follow, weight)
+      return {
+        ...base,
+        result: after.result,
+        weight: after.weight,
+        errorCode: err.code,
+        alarmName: alarms[0],
+        rollbackId: after.rollbackId,
+        rollbackStatus: after.rollbackStatus,
+        reason: `CodeDeploy ended deployment ${deploymentId} as ${end.info.status ?? '?'}: ${err.text}; ${after.note}`,
+        finalStatus: end.info.status,
+      }
+    }
+    case 'alarm':
+    case 'unreadable':
+    case 'cancelled': {
+      const follow = await stopAndFollow(deps, deploymentId, end.reason)
+      const latency = follow.stopSentAt === undefined ? undefined : Math.max(0, follow.stopSentAt - end.detectedAt)
+      if (latency !== undefined) deps.log.info(`StopDeployment went out ${latency} ms after the ${end.kind === 'cancelled' ? 'cancel' : 'poll that saw it'}.`)
+      if (follow.original?.status === 'Succeeded') {
+        return {
+          ...base,
+          result: 'failed',
+          weight: 100,
+          reason: `${end.reason}; but deployment ${deploymentId} had already succeeded and could not be stopped (all traffic is on the new version)`,
+          alarm: end.kind === 'alarm' ? end.alarm : undefined,
+          alarmName: end.kind === 'alarm' ? end.alarm.name : undefined,
+          stopLatencyMs: latency,
+          finalStatus: 'Succeeded',
+        }
+      }
+      const after = afterRollback(follow, weight)
+      return {
+        ...base,
+        result: after.result,
+        weight: after.weight,
+        alarm: end.kind === 'alarm' ? end.alarm : undefined,
+        alarmName: end.kind === 'alarm' ? end.alarm.name : undefined,
+        rollbackId: after.rollbackId,
+        rollbackStatus: after.rollbackStatus,
+        stopLatencyMs: latency,
+        reason: `${end.reason}; stopped deployment ${deploymentId}, ${after.note}`,
+        finalStatus: follow.original?.status,
+      }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { GetDeploymentConfigCommand, GetDeploymentCommand, type CodeDeployClient } from '@aws-sdk/client-codedeploy'
+import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { errorMessage } from '../errors.js'
+import { describeReading, type Gate } from '../gate.js'
+import type { Log } from '../log.js'
+import { activeDeployments, describeActive, isThisCommits } from './active.js'
+import { deploymentLink } from './clients.js'
+import { describeRouting } from './deployment-config.js'
+import type { CodeDeployInputs } from './inputs.js'
+import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef } from './outcome.js'
+import { readGroup, warnAboutRollbackConfig } from './release.js'
+import { describeRevision } from './revision.js'
+import { followRollback, stopAndFollow, TERMINAL, type WatchDeps } from './watcher.js'
+
+/** `mode: rollback`: stop each group's active deployment with rollback (last group first) and follow it to its end. */
+export async function rollbackActive(deps: WatchDeps, inputs: CodeDeployInputs, region: string): Promise<CodeDeployOutcome> {
+  const refs: DeploymentRef[] = []
+  const problems: string[] = []
+  for (const group of [...inputs.groups].reverse()) {
+    const active = await activeDeployments(deps.client, inputs.application, group)
+    if (active.length === 0) {
+      deps.log.info(`Deployment group ${group}: no active deployment.`)
+      continue
+    }
+    for (const info of active) {
+      const id = info.deploymentId ?? ''
+      deps.log.info(`Deployment group ${group}: ${describeActive(info)} ${deploymentLink(region, id)}`)
+      if (info.creator === 'codeDeployRollback') {
+        refs.push({ id, group, kind: 'rollback', status: await waitEnd(deps, id) })
+        continue
+      }
+      const follow = await stopAndFollow(deps, id, 'mode: rollback')
+      refs.push({ id, group, kind: 'deployment', status: follow.original?.status ?? '?' })
+      if (follow.rollbackId) refs.push({ id: follow.rollbackId, group, kind: 'rollback', status: follow.rollback?.status ?? '?' })
+      if (follow.rollback?.status !== 'Succeeded') problems.push(`${id}: ${follow.rollbackId ? `rollback ${follow.rollbackId} ended ${follow.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`)
+    }
+  }
+  const reason = refs.length === 0 ? 'no active deployment to roll back' : problems.length > 0 ? problems.join('; ') : undefined
+  return emptyOutcome(problems.length > 0 ? 'failed' : 'rolled-back', reason, { deployments: refs, weight: problems.length > 0 ? undefined : 0 })
+}
+
+async function waitEnd(deps: WatchDeps, id: string): Promise<string> {
+  for (;;) {
+    const status = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status ?? '?'
+    if (TERMINAL.has(status)) return status
+    await deps.clock.sleep(Math.min(deps.pollMs, 2_000))
+  }
+}
+
+export { followRollback }
+
+export interface PlanDeps {
+  readonly client: CodeDeployClient
+  readonly lambda: LambdaClient | undefined
+  readonly gate: Gate
+  readonly log: Log
+  readonly signal: AbortSignal
+}
+
+/** `mode: plan`: every read a deploy would make before its first write, and what it would deploy. Writes nothing. */
+export async function planDeployment(deps: PlanDeps, inputs: CodeDeployInputs): Promise<{ problems: string[]; lines: string[] }> {
+  const problems: string[] = []
+  const lines: string[] = []
+  const check = async (label: string, action: () => Promise<string | void>): Promise<void> => {
+    try {
+      const detail = await action()
+      deps.log.info(`✓ ${label}${detail ? `: ${detail}` : ''}`)
+    } catch (error) {
+      problems.push(`${label}: ${errorMessage(error)}`)
+      deps.log.error(`✗ ${label}: ${errorMessage(error)}`)
+    }
+  }
+  for (const group of inputs.groups) {
+    await check(`codedeploy:GetDeploymentGroup ${group}`, async () => {
+      const info = await readGroup(deps.client, inputs.application, group, inputs.platform)
+      warnAboutRollbackConfig(info, (m) => deps.log.warning(m))
+      if (inputs.configChoice.kind === 'group') lines.push(`Group ${group}: its own config ${info.deploymentConfigName ?? '?'}`)
+      return `${info.computePlatform ?? '?'}, config ${info.deploymentConfigName ?? '?'}`
+    })
+    await check(`codedeploy:ListDeployments ${group}`, async () => {
+      const active = await activeDeployments(deps.client, inputs.application, group)
+      const first = active[0]
+      if (!first) return 'no active deployment'
+      if (isThisCommits(first, inputs.sha)) return `a deploy would attach to this commit's ${describeActive(first)}`
+      throw new Error(`a deploy would be refused: ${describeActive(first)} is active`)
+    })
+  }
+  const choice = inputs.configChoice
+  if (choice.kind !== 'group') {
+    await check(`codedeploy:GetDeploymentConfig ${choice.name}`, async () => {
+      try {
+        const info = (await deps.client.send(new GetDeploymentConfigCommand({ deploymentConfigName: choice.name }))).deploymentConfigInfo
+        return `exists (${describeRouting(info?.trafficRoutingConfig)})`
+      } catch (error) {
+        if (choice.kind === 'custom' && error instanceof Error && error.name === 'DeploymentConfigDoesNotExistException') return 'a deploy would create it'
+        throw error
+      }
+    })
+    lines.push(`Deployment config ${choice.name}: ${describeRouting(choice.routing)}`)
+  }
+  await check('cloudwatch:DescribeAlarms', async () => {
+    const reading = await deps.gate.check(deps.signal)
+    if (reading.missing.length > 0) throw new Error(`not found: ${reading.missing.join(', ')}`)
+    if (reading.status !== 'pass') throw new Error(describeReading(reading))
+    return describeReading(reading)
+  })
+  const lambda = inputs.lambda
+  if (lambda && deps.lambda) {
+    const client = deps.lambda
+    await check(`lambda:GetAlias ${lambda.functionName}:${lambda.alias}`, async () => {
+      const alias = await client.send(new GetAliasCommand({ FunctionName: lambda.functionName, Name: lambda.alias }))
+      const weights = Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {})
+      if (weights.length > 0) throw new Error(`already routes to version ${weights.join(', ')}; CodeDeploy cannot start from a weighted alias`)
+      lines.push(`Lambda ${lambda.functionName}:${lambda.alias}: version ${alias.FunctionVersion ?? '?'} → ${lambda.version}`)
+      return `serves version ${alias.FunctionVersion ?? '?'}`
+    })
+  }
+  if (inputs.ecs) lines.push(`ECS: task definition ${inputs.ecs.taskDefinition}, container ${inputs.ecs.containerName}:${inputs.ecs.containerPort} (${inputs.ecs.path})`)
+  if (inputs.revision) lines.push(`EC2/on-prem: ${describeRevision(inputs.revision) ?? '?'} to ${inputs.groups.join(' → ')}`)
+  return { problems, lines }
+}

@@ -1,0 +1,73 @@
+import type { RolloutResult } from '../engine.js'
+import type { AlarmState } from '../gate.js'
+
+/** One row of the progress table: consecutive polls that saw the same thing are merged. */
+export interface PollRow {
+  /** When the first of these polls was taken (epoch ms). */
+  readonly at: number
+  readonly deploymentId: string
+  readonly status: string
+  /** The new version's share of traffic in percent (Lambda, ECS), when read. */
+  readonly weight: number | undefined
+  /** Instances done / total (EC2/on-prem). */
+  readonly instances: string | undefined
+  readonly gate: string
+  polls: number
+}
+
+export interface DeploymentRef {
+  readonly id: string
+  readonly group: string
+  readonly kind: 'deployment' | 'rollback' | 'redeploy'
+  status: string
+}
+
+/** How a CodeDeploy-mode run ended, for outputs, summary and the step's result. */
+export interface CodeDeployOutcome {
+  readonly result: RolloutResult
+  readonly weight: number | undefined
+  readonly stableVersion: string | undefined
+  readonly targetVersion: string | undefined
+  /** The gate alarm (the action's own) that caused the stop. */
+  readonly alarm: AlarmState | undefined
+  /** The alarm's name, also when CodeDeploy's own alarm config stopped the deployment. */
+  readonly alarmName: string | undefined
+  readonly reason: string | undefined
+  /** CodeDeploy's errorInformation.code, when CodeDeploy failed or stopped the deployment. */
+  readonly errorCode: string | undefined
+  readonly deployments: readonly DeploymentRef[]
+  readonly rows: readonly PollRow[]
+  /** API requests per poll (CodeDeploy + CloudWatch), the largest seen. */
+  readonly callsPerPoll: number | undefined
+  /** From the poll that saw the alarm (or the cancel) to the StopDeployment request. */
+  readonly stopLatencyMs: number | undefined
+  /** False when a deployment may still be active without anyone following it: the post step acts. */
+  readonly settled: boolean
+  readonly configName: string | undefined
+  readonly platform: string | undefined
+}
+
+export function isFailure(outcome: Pick<CodeDeployOutcome, 'result'>): boolean {
+  return outcome.result !== 'promoted' && outcome.result !== 'held'
+}
+
+export function emptyOutcome(result: RolloutResult, reason: string | undefined, extra: Partial<CodeDeployOutcome> = {}): CodeDeployOutcome {
+  return {
+    result,
+    weight: undefined,
+    stableVersion: undefined,
+    targetVersion: undefined,
+    alarm: undefined,
+    alarmName: undefined,
+    reason,
+    errorCode: undefined,
+    deployments: [],
+    rows: [],
+    callsPerPoll: undefined,
+    stopLatencyMs: undefined,
+    settled: true,
+    configName: undefined,
+    platform: undefined,
+    ...extra,
+  }
+}

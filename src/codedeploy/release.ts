@@ -1,0 +1,251 @@
+import {
+  ContinueDeploymentCommand,
+  CreateDeploymentCommand,
+  GetDeploymentGroupCommand,
+  type CodeDeployClient,
+  type DeploymentGroupInfo,
+  type RevisionLocation,
+} from '@aws-sdk/client-codedeploy'
+import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { errorMessage } from '../errors.js'
+import { describeReading, type Gate } from '../gate.js'
+import { lambdaAppSpec, taskDefinitionOf } from './appspec.js'
+import { activeDeployments, describeActive, isThisCommits, limitExceededId } from './active.js'
+import { deploymentLink } from './clients.js'
+import { conclude } from './conclude.js'
+import { describeRouting, ensureConfig, type ComputePlatform } from './deployment-config.js'
+import type { CodeDeployInputs } from './inputs.js'
+import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef } from './outcome.js'
+import { describeRevision } from './revision.js'
+import { DeploymentWatcher, stopAndFollow, type WatchDeps } from './watcher.js'
+
+export interface ReleaseDeps extends WatchDeps {
+  /** Writes: CreateDeploymentConfig, CreateDeployment, ContinueDeployment. */
+  readonly writeClient: CodeDeployClient
+  readonly lambda: LambdaClient | undefined
+  readonly region: string
+  /** Called as soon as a deployment exists (created or attached): output and saved state. */
+  readonly onDeployment: (id: string) => void
+}
+
+export class Refusal extends Error {
+  override name = 'Refusal'
+}
+
+/** GetDeploymentGroup, checked against what the inputs describe. */
+export async function readGroup(client: CodeDeployClient, application: string, group: string, platform: ComputePlatform | undefined): Promise<DeploymentGroupInfo> {
+  let info: DeploymentGroupInfo | undefined
+  try {
+    info = (await client.send(new GetDeploymentGroupCommand({ applicationName: application, deploymentGroupName: group }))).deploymentGroupInfo
+  } catch (error) {
+    throw new Refusal(`cannot read deployment group ${JSON.stringify(group)} of application ${JSON.stringify(application)}: ${errorMessage(error)}`)
+  }
+  if (!info) throw new Refusal(`deployment group ${JSON.stringify(group)} was not returned`)
+  if (platform !== undefined && info.computePlatform !== undefined && info.computePlatform !== platform) {
+    const expects = { Lambda: 'function-name and version', ECS: 'appspec', Server: 'revision' }[info.computePlatform as ComputePlatform] ?? '?'
+    throw new Refusal(`deployment group ${JSON.stringify(group)} is for the ${info.computePlatform} compute platform, but the inputs describe a ${platform} deployment; it needs ${expects}`)
+  }
+  return info
+}
+
+/** Warns when CodeDeploy's own failure would leave traffic where it stopped. */
+export function warnAboutRollbackConfig(group: DeploymentGroupInfo, warn: (m: string) => void): void {
+  const rb = group.autoRollbackConfiguration
+  if (!rb?.enabled || !(rb.events ?? []).includes('DEPLOYMENT_FAILURE')) {
+    warn(
+      `Deployment group ${group.deploymentGroupName ?? ''} does not roll back automatically on DEPLOYMENT_FAILURE: if CodeDeploy fails the deployment, traffic stays where it stopped. ` +
+        '(A stop by this action always asks for a rollback.)',
+    )
+  }
+}
+
+/** Gate check before the first write: every alarm must exist, none may fire. */
+export async function checkGateBeforeStart(gate: Gate, signal: AbortSignal): Promise<void> {
+  const reading = await gate.check(signal)
+  if (reading.missing.length > 0) throw new Refusal(`alarm not found: ${reading.missing.map((n) => JSON.stringify(n)).join(', ')}`)
+  if (reading.status !== 'pass') throw new Refusal(describeReading(reading))
+}
+
+interface Versions {
+  stable: string | undefined
+  target: string | undefined
+}
+
+/** Lambda: reads the alias (CurrentVersion must match it, or CodeDeploy fails with INVALID_LAMBDA_CONFIGURATION). */
+async function lambdaVersions(deps: ReleaseDeps, inputs: CodeDeployInputs): Promise<{ current: string; promoted: boolean }> {
+  const lambda = inputs.lambda
+  if (!lambda || !deps.lambda) throw new Error('internal: no Lambda inputs')
+  let alias
+  try {
+    alias = await deps.lambda.send(new GetAliasCommand({ FunctionName: lambda.functionName, Name: lambda.alias }))
+  } catch (error) {
+    throw new Refusal(`cannot read alias ${lambda.functionName}:${lambda.alias}: ${errorMessage(error)}`)
+  }
+  const current = alias.FunctionVersion ?? ''
+  const weights = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})
+  if (weights.length > 0) {
+    const routes = weights.map(([v, w]) => `${Math.round(w * 100000) / 1000}% to version ${v}`).join(', ')
+    throw new Refusal(
+      `alias ${lambda.functionName}:${lambda.alias} already routes ${routes} outside any active CodeDeploy deployment; ` +
+        'CodeDeploy cannot start from a weighted alias. Clear its routing first (alias mode with mode: rollback).',
+    )
+  }
+  return { current, promoted: current === lambda.version }
+}
+
+function revisionFor(inputs: CodeDeployInputs, currentVersion: string | undefined): RevisionLocation {
+  if (inputs.lambda) {
+    return {
+      revisionType: 'AppSpecContent',
+      appSpecContent: {
+        content: lambdaAppSpec({
+          functionName: inputs.lambda.functionName,
+          alias: inputs.lambda.alias,
+          currentVersion: currentVersion ?? '',
+          targetVersion: inputs.lambda.version,
+          ...(inputs.lambda.beforeAllowTraffic ? { beforeAllowTraffic: inputs.lambda.beforeAllowTraffic } : {}),
+          ...(inputs.lambda.afterAllowTraffic ? { afterAllowTraffic: inputs.lambda.afterAllowTraffic } : {}),
+        }),
+      },
+    }
+  }
+  if (inputs.ecs) return { revisionType: 'AppSpecContent', appSpecContent: { content: inputs.ecs.content } }
+  if (inputs.revision) return inputs.revision
+  throw new Error('internal: nothing to deploy')
+}
+
+/** CreateDeployment; a DeploymentLimitExceededException becomes a refusal naming the active deployment. */
+export async function createDeployment(
+  deps: ReleaseDeps,
+  inputs: CodeDeployInputs,
+  group: string,
+  revision: RevisionLocation,
+  configName: string | undefined,
+): Promise<string> {
+  try {
+    const { deploymentId } = await deps.writeClient.send(
+      new CreateDeploymentCommand({
+        applicationName: inputs.application,
+        deploymentGroupName: group,
+        revision,
+        description: inputs.description,
+        ...(configName ? { deploymentConfigName: configName } : {}),
+      }),
+    )
+    if (!deploymentId) throw new Error('CreateDeployment returned no deploymentId')
+    return deploymentId
+  } catch (error) {
+    const active = limitExceededId(error)
+    if (active === undefined) throw error
+    let id = active
+    if (id === '') id = (await activeDeployments(deps.client, inputs.application, group))[0]?.deploymentId ?? 'unknown'
+    throw new Refusal(`deployment group ${JSON.stringify(group)} already has an active deployment ${id}; wait for it to end, or stop it with mode: rollback`)
+  }
+}
+
+/** One deployment (Lambda or ECS): attach to this commit's active deployment or create one, watch it, conclude. */
+export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): Promise<CodeDeployOutcome> {
+  const group = inputs.groups[0] as string
+  const platform = inputs.platform as ComputePlatform
+  const { log } = deps
+  const refusal = (reason: string): CodeDeployOutcome => emptyOutcome('refused', reason, { platform })
+  const versions: Versions = { stable: undefined, target: inputs.lambda?.version ?? inputs.ecs?.taskDefinition }
+
+  let deploymentId: string
+  let continued = false
+  let configName: string | undefined
+  try {
+    const groupInfo = await readGroup(deps.client, inputs.application, group, platform)
+    warnAboutRollbackConfig(groupInfo, (m) => log.warning(m))
+    await checkGateBeforeStart(deps.gate, deps.signal)
+    const active = await activeDeployments(deps.client, inputs.application, group)
+    const mine = active.find((d) => isThisCommits(d, inputs.sha))
+    const other = active.find((d) => !isThisCommits(d, inputs.sha))
+    if (other) {
+      throw new Refusal(`deployment group ${JSON.stringify(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
+    }
+    if (deps.signal.aborted) throw new Refusal('the workflow was cancelled before any change')
+    if (mine?.deploymentId) {
+      deploymentId = mine.deploymentId
+      configName = mine.deploymentConfigName
+      log.info(`Attaching to this commit's deployment ${deploymentId} (${mine.status ?? '?'}) instead of starting another.`)
+      deps.onDeployment(deploymentId)
+      if (mine.status === 'Ready') {
+        await deps.writeClient.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: 'READY_WAIT' }))
+        log.info(`Continued deployment ${deploymentId}: traffic now moves to the replacement task set.`)
+        continued = true
+      }
+    } else {
+      let current: string | undefined
+      if (platform === 'Lambda') {
+        const lv = await lambdaVersions(deps, inputs)
+        current = lv.current
+        versions.stable = current
+        if (lv.promoted) {
+          log.info(`Alias ${inputs.lambda?.functionName ?? ''}:${inputs.lambda?.alias ?? ''} already serves version ${current}: nothing to deploy.`)
+          return emptyOutcome('promoted', undefined, { weight: 100, stableVersion: current, targetVersion: current, platform })
+        }
+      }
+      configName = await ensureConfig(deps.writeClient, platform, inputs.configChoice, (m) => log.info(m))
+      const routing = inputs.configChoice.kind === 'group' ? `the group's config ${groupInfo.deploymentConfigName ?? '?'}` : `${configName ?? ''} (${describeRouting(inputs.configChoice.routing)})`
+      log.info(`Deploying ${describeTarget(inputs, current)} with ${routing}.`)
+      deploymentId = await createDeployment(deps, inputs, group, revisionFor(inputs, current), configName)
+      configName ??= groupInfo.deploymentConfigName
+      log.info(`Created deployment ${deploymentId}: ${deploymentLink(deps.region, deploymentId)}`)
+      deps.onDeployment(deploymentId)
+    }
+  } catch (error) {
+    if (error instanceof Refusal) return refusal(error.message)
+    throw error
+  }
+
+  const refs: DeploymentRef[] = [{ id: deploymentId, group, kind: 'deployment', status: 'Created' }]
+  const watcher = new DeploymentWatcher(deps, deploymentId, { readTarget: true, holdOnReady: !continued })
+  try {
+    const end = await watcher.watch()
+    const c = await conclude(deps, deploymentId, end, watcher.weight)
+    ;(refs[0] as DeploymentRef).status = c.finalStatus ?? watcher.info?.status ?? '?'
+    if (c.rollbackId) refs.push({ id: c.rollbackId, group, kind: 'rollback', status: c.rollbackStatus ?? '?' })
+    const lambdaInfo = watcher.target?.lambdaTarget?.lambdaFunctionInfo
+    versions.stable ??= lambdaInfo?.currentVersion ?? stableOf(platform, watcher.info?.previousRevision)
+    if (lambdaInfo?.targetVersion) versions.target = lambdaInfo.targetVersion
+    return {
+      ...emptyOutcome(c.result, c.reason),
+      weight: c.weight,
+      stableVersion: versions.stable,
+      targetVersion: versions.target,
+      alarm: c.alarm,
+      alarmName: c.alarmName,
+      errorCode: c.errorCode,
+      deployments: refs,
+      rows: watcher.rows,
+      callsPerPoll: watcher.maxCallsPerPoll,
+      stopLatencyMs: c.stopLatencyMs,
+      configName,
+      platform,
+    }
+  } catch (error) {
+    // Anything unexpected mid-deployment still stops it with rollback; if that fails too, the post step tries again.
+    log.error(`Unexpected error while following deployment ${deploymentId}, stopping it: ${errorMessage(error)}`)
+    const follow = await stopAndFollow(deps, deploymentId, errorMessage(error))
+    const rolledBack = follow.rollback?.status === 'Succeeded'
+    return {
+      ...emptyOutcome(rolledBack ? 'rolled-back' : 'failed', `${errorMessage(error)}; stopped deployment ${deploymentId}`),
+      weight: rolledBack ? 0 : watcher.weight,
+      deployments: [...refs, ...(follow.rollbackId ? [{ id: follow.rollbackId, group, kind: 'rollback' as const, status: follow.rollback?.status ?? '?' }] : [])],
+      rows: watcher.rows,
+      platform,
+    }
+  }
+}
+
+function stableOf(platform: ComputePlatform, previous: RevisionLocation | undefined): string | undefined {
+  if (platform === 'ECS') return taskDefinitionOf(previous?.appSpecContent?.content ?? previous?.string?.content)
+  return describeRevision(previous)
+}
+
+function describeTarget(inputs: CodeDeployInputs, current: string | undefined): string {
+  if (inputs.lambda) return `${inputs.lambda.functionName}:${inputs.lambda.alias} from version ${current ?? '?'} to version ${inputs.lambda.version}`
+  if (inputs.ecs) return `task definition ${inputs.ecs.taskDefinition} (container ${inputs.ecs.containerName}:${inputs.ecs.containerPort})`
+  return describeRevision(inputs.revision) ?? 'the revision'
+}

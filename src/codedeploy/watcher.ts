@@ -1,0 +1,284 @@
+import {
+  GetDeploymentCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentTargetsCommand,
+  StopDeploymentCommand,
+  type CodeDeployClient,
+  type DeploymentInfo,
+  type DeploymentTarget,
+} from '@aws-sdk/client-codedeploy'
+import type { Clock } from '../clock.js'
+import { errorMessage } from '../errors.js'
+import { describeReading, type AlarmState, type Gate, type GateReading } from '../gate.js'
+import type { Log } from '../log.js'
+import type { PollRow } from './outcome.js'
+
+export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
+export const DEFAULT_MAX_UNREADABLE = 3
+
+export interface WatchDeps {
+  /** Polls. */
+  readonly client: CodeDeployClient
+  /** StopDeployment and following the rollback: its own retry budget, never aborted by the cancel. */
+  readonly stopClient: CodeDeployClient
+  readonly gate: Gate
+  readonly clock: Clock
+  readonly log: Log
+  readonly pollMs: number
+  /** Aborts on cancel. */
+  readonly signal: AbortSignal
+  readonly maxUnreadable?: number
+  /** Requests sent so far (all clients), to report API calls per poll. */
+  readonly calls?: () => number
+}
+
+export type WatchEnd =
+  | { readonly kind: 'succeeded'; readonly info: DeploymentInfo }
+  | { readonly kind: 'ready'; readonly info: DeploymentInfo }
+  /** Failed or Stopped by CodeDeploy (or by someone else). */
+  | { readonly kind: 'ended'; readonly info: DeploymentInfo }
+  | { readonly kind: 'alarm'; readonly alarm: AlarmState; readonly reason: string; readonly detectedAt: number }
+  | { readonly kind: 'unreadable'; readonly reason: string; readonly detectedAt: number }
+  | { readonly kind: 'cancelled'; readonly reason: string; readonly detectedAt: number }
+
+class Aborted extends Error {}
+
+/** Resolves with `promise`, or rejects at once when `signal` aborts (the request itself is aborted too). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Aborted())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Aborted())
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      },
+    )
+  })
+}
+
+/** The new version's share of traffic in percent, from a Lambda or ECS deployment target. */
+export function targetWeight(target: DeploymentTarget | undefined): number | undefined {
+  const fraction = target?.lambdaTarget?.lambdaFunctionInfo?.targetVersionWeight
+  if (fraction !== undefined) return Math.round(fraction * 100 * 1000) / 1000
+  const sets = target?.ecsTarget?.taskSetsInfo
+  if (sets && sets.length > 0) {
+    const green = sets.find((s) => s.taskSetLabel === 'Green') ?? sets[1]
+    return green?.trafficWeight ?? 0
+  }
+  return undefined
+}
+
+export function instancesDone(info: DeploymentInfo | undefined): string | undefined {
+  const o = info?.deploymentOverview
+  if (!o || info?.computePlatform !== 'Server') return undefined
+  const total = (o.Pending ?? 0) + (o.InProgress ?? 0) + (o.Succeeded ?? 0) + (o.Failed ?? 0) + (o.Skipped ?? 0) + (o.Ready ?? 0)
+  return `${o.Succeeded ?? 0}/${total}${o.Failed ? ` (${o.Failed} failed)` : ''}`
+}
+
+/**
+ * Follows one deployment: every `pollMs`, one GetDeployment, one target read (Lambda/ECS; the target
+ * is listed once) and one read of the action's own alarms, in parallel. Ends on CodeDeploy's own end,
+ * on Ready (when holding), on a firing or unreadable gate, or on a cancel. Never stops anything itself.
+ */
+export class DeploymentWatcher {
+  readonly rows: PollRow[] = []
+  weight: number | undefined
+  info: DeploymentInfo | undefined
+  /** The deployment target as last read (Lambda, ECS). */
+  target: DeploymentTarget | undefined
+  polls = 0
+  maxCallsPerPoll: number | undefined
+  private targetId: string | undefined
+  private unreadableGate = 0
+  private unreadableDeployment = 0
+
+  constructor(
+    private readonly deps: WatchDeps,
+    readonly deploymentId: string,
+    private readonly options: { readonly readTarget: boolean; readonly holdOnReady: boolean },
+  ) {}
+
+  async watch(): Promise<WatchEnd> {
+    const { clock, signal, log, pollMs } = this.deps
+    const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
+    for (;;) {
+      if (signal.aborted) return this.cancelled()
+      const before = this.deps.calls?.()
+      let deployment: DeploymentInfo | Error
+      let weight: number | undefined
+      let reading: GateReading
+      try {
+        ;[deployment, weight, reading] = await raceAbort(
+          Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal)]),
+          signal,
+        )
+      } catch (error) {
+        if (error instanceof Aborted || signal.aborted) return this.cancelled()
+        throw error
+      }
+      const after = this.deps.calls?.()
+      if (before !== undefined && after !== undefined) this.maxCallsPerPoll = Math.max(this.maxCallsPerPoll ?? 0, after - before)
+      this.polls += 1
+      if (weight !== undefined) this.weight = weight
+      if (!(deployment instanceof Error)) this.info = deployment
+      this.record(deployment, reading)
+
+      if (reading.status === 'fail') {
+        const alarm = reading.firing[0] as AlarmState
+        return { kind: 'alarm', alarm, reason: `alarm ${JSON.stringify(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: reading.at }
+      }
+      if (reading.status === 'inconclusive') {
+        this.unreadableGate += 1
+        log.warning(`Alarms unreadable (${this.unreadableGate}/${max}): ${describeReading(reading)}`)
+        if (this.unreadableGate >= max) {
+          return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${describeReading(reading)}`, detectedAt: reading.at }
+        }
+      } else this.unreadableGate = 0
+
+      if (deployment instanceof Error) {
+        this.unreadableDeployment += 1
+        log.warning(`Could not read deployment ${this.deploymentId} (${this.unreadableDeployment}/${max}): ${deployment.message}`)
+        if (this.unreadableDeployment >= max) {
+          return { kind: 'unreadable', reason: `deployment ${this.deploymentId} unreadable for ${max} polls in a row: ${deployment.message}`, detectedAt: clock.now() }
+        }
+      } else {
+        this.unreadableDeployment = 0
+        const status = deployment.status ?? ''
+        if (status === 'Succeeded') return { kind: 'succeeded', info: deployment }
+        if (status === 'Failed' || status === 'Stopped') return { kind: 'ended', info: deployment }
+        if (status === 'Ready' && this.options.holdOnReady) return { kind: 'ready', info: deployment }
+      }
+
+      try {
+        await clock.sleep(pollMs, signal)
+      } catch {
+        return this.cancelled()
+      }
+    }
+  }
+
+  private cancelled(): WatchEnd {
+    const reason = this.deps.signal.reason instanceof Error ? this.deps.signal.reason.message : 'the workflow was cancelled'
+    return { kind: 'cancelled', reason: `the workflow was cancelled (${reason})`, detectedAt: this.deps.clock.now() }
+  }
+
+  private async readDeployment(): Promise<DeploymentInfo | Error> {
+    try {
+      const { deploymentInfo } = await this.deps.client.send(new GetDeploymentCommand({ deploymentId: this.deploymentId }), {
+        abortSignal: this.deps.signal,
+      })
+      if (!deploymentInfo) return new Error('GetDeployment returned no deploymentInfo')
+      return deploymentInfo
+    } catch (error) {
+      if (this.deps.signal.aborted) throw new Aborted()
+      return error instanceof Error ? error : new Error(errorMessage(error))
+    }
+  }
+
+  /** ListDeploymentTargets until the target appears (once), then one GetDeploymentTarget per poll. Best effort. */
+  private async readWeight(): Promise<number | undefined> {
+    if (!this.options.readTarget) return undefined
+    const opts = { abortSignal: this.deps.signal }
+    try {
+      if (this.targetId === undefined) {
+        const { targetIds } = await this.deps.client.send(new ListDeploymentTargetsCommand({ deploymentId: this.deploymentId }), opts)
+        this.targetId = targetIds?.[0]
+        if (this.targetId === undefined) return undefined
+      }
+      const { deploymentTarget } = await this.deps.client.send(
+        new GetDeploymentTargetCommand({ deploymentId: this.deploymentId, targetId: this.targetId }),
+        opts,
+      )
+      if (deploymentTarget) this.target = deploymentTarget
+      return targetWeight(deploymentTarget)
+    } catch (error) {
+      if (this.deps.signal.aborted) throw new Aborted()
+      this.deps.log.info(`Could not read the deployment's target: ${errorMessage(error)}`)
+      return undefined
+    }
+  }
+
+  private record(deployment: DeploymentInfo | Error, reading: GateReading): void {
+    const status = deployment instanceof Error ? 'unreadable' : (deployment.status ?? '?')
+    const instances = deployment instanceof Error ? undefined : instancesDone(deployment)
+    const gate = reading.status === 'pass' ? (reading.alarms.length === 0 ? '–' : 'OK') : reading.status === 'fail' ? 'ALARM' : 'unreadable'
+    const weight = this.weight
+    const last = this.rows.at(-1)
+    if (last && last.deploymentId === this.deploymentId && last.status === status && last.weight === weight && last.instances === instances && last.gate === gate) {
+      last.polls += 1
+    } else {
+      this.rows.push({ at: reading.at, deploymentId: this.deploymentId, status, weight, instances, gate, polls: 1 })
+    }
+    const traffic = weight !== undefined ? `, ${weight}% on the new version` : instances !== undefined ? `, ${instances} instances done` : ''
+    this.deps.log.info(`${this.deploymentId}: ${status}${traffic}; gate: ${describeReading(reading)}`)
+  }
+}
+
+export interface FollowResult {
+  /** The stopped (or ended) deployment as last read. */
+  readonly original: DeploymentInfo | undefined
+  readonly rollbackId: string | undefined
+  readonly rollback: DeploymentInfo | undefined
+  /** When the StopDeployment request went out (epoch ms), if one did. */
+  readonly stopSentAt: number | undefined
+}
+
+/** How often a rollback is followed: it is CodeDeploy's work, so at most every 2 s, never slower than the poll. */
+const followMs = (pollMs: number): number => Math.min(pollMs, 2_000)
+/** After a deployment ended, how many reads wait for its rollback deployment to appear. */
+const ROLLBACK_APPEAR_READS = 15
+
+/** StopDeployment with rollback, then follows the rollback deployment to its end. Uses only the stop client. */
+export async function stopAndFollow(
+  deps: Pick<WatchDeps, 'stopClient' | 'clock' | 'log' | 'pollMs'>,
+  deploymentId: string,
+  why: string,
+): Promise<FollowResult> {
+  const stopSentAt = deps.clock.now()
+  try {
+    const stop = await deps.stopClient.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true }))
+    deps.log.warning(`Stopped deployment ${deploymentId} with rollback (${why}): ${stop.status ?? ''} ${stop.statusMessage ?? ''}`.trim())
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'DeploymentAlreadyCompletedException')) throw error
+    deps.log.warning(`Deployment ${deploymentId} had already ended when it was to be stopped (${why}).`)
+  }
+  return { ...(await followRollback(deps, deploymentId)), stopSentAt }
+}
+
+/** Waits for an ended (or ending) deployment's rollback deployment, if any, and follows it to its end. */
+export async function followRollback(
+  deps: Pick<WatchDeps, 'stopClient' | 'clock' | 'log' | 'pollMs'>,
+  deploymentId: string,
+): Promise<Omit<FollowResult, 'stopSentAt'>> {
+  const interval = followMs(deps.pollMs)
+  let original: DeploymentInfo | undefined
+  let rollbackId: string | undefined
+  let endedReads = 0
+  for (;;) {
+    original = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo
+    rollbackId = original?.rollbackInfo?.rollbackDeploymentId
+    if (rollbackId) break
+    if (TERMINAL.has(original?.status ?? '')) {
+      endedReads += 1
+      if (original?.status === 'Succeeded' || endedReads >= ROLLBACK_APPEAR_READS) return { original, rollbackId: undefined, rollback: undefined }
+    }
+    await deps.clock.sleep(interval)
+  }
+  deps.log.info(`Following rollback deployment ${rollbackId}.`)
+  let rollback: DeploymentInfo | undefined
+  let last = ''
+  for (;;) {
+    rollback = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId: rollbackId }))).deploymentInfo
+    const status = rollback?.status ?? '?'
+    if (status !== last) deps.log.info(`Rollback ${rollbackId}: ${status}`)
+    last = status
+    if (TERMINAL.has(status)) return { original, rollbackId, rollback }
+    await deps.clock.sleep(interval)
+  }
+}
