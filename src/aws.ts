@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 
 export const USER_AGENT = 'aws-canary-release-action/0.1'
 
@@ -10,20 +11,32 @@ export const USER_AGENT = 'aws-canary-release-action/0.1'
 const PROFILES = {
   poll: { maxAttempts: 3, requestTimeout: 5_000 },
   write: { maxAttempts: 5, requestTimeout: 10_000 },
-  rollback: { maxAttempts: 8, requestTimeout: 2_000 },
+  rollback: { maxAttempts: 10, requestTimeout: 2_000 },
 } as const
 
 export type ClientPurpose = keyof typeof PROFILES
 
+/**
+ * The rollback races the runner's cancel window (SIGTERM 7.5 s, kill 10 s after SIGINT), so its
+ * retries back off at most 1 s rather than the standard strategy's 20 s.
+ */
+const ROLLBACK_BACKOFF_CAP_MS = 1_000
+
+function retrySettings(purpose: ClientPurpose) {
+  const { maxAttempts } = PROFILES[purpose]
+  if (purpose !== 'rollback') return { retryMode: 'standard', maxAttempts } as const
+  return {
+    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt) => Math.min(ROLLBACK_BACKOFF_CAP_MS, 100 * 2 ** attempt)),
+  }
+}
+
 function common(region: string, purpose: ClientPurpose) {
-  const profile = PROFILES[purpose]
   return {
     region,
     customUserAgent: USER_AGENT,
-    retryMode: 'standard',
-    maxAttempts: profile.maxAttempts,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: profile.requestTimeout },
-  } as const
+    ...retrySettings(purpose),
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: PROFILES[purpose].requestTimeout },
+  }
 }
 
 export function lambdaClient(region: string, purpose: ClientPurpose): LambdaClient {

@@ -289,21 +289,20 @@ export class Rollout {
   }
 
   /**
-   * A crash mid-bake leaves the canary at a stage's weight with part of its bake to go. When
-   * the resource recorded when that weight was set, bake the rest before moving on.
+   * A crash mid-bake leaves the canary at a stage's weight with its bake unfinished (the
+   * resource records a finished bake only when the rollout holds): bake that stage again.
    */
   private resumeInterruptedBake(next: number): boolean {
     const { clock, log } = this.options
     const stage = this.stages[next - 1]
-    const since = this.traffic?.since
-    if (!this.resumed || !stage || since === undefined || Math.abs(stage.weight - this.weight) > 1e-9) return false
-    const remaining = stage.bakeMs - (clock.now() - since)
-    if (remaining <= 0) return false
-    log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, resuming its bake (${formatDuration(Math.ceil(remaining / 1000) * 1000)} to go)`)
+    if (!this.resumed || !stage || this.traffic?.baked || Math.abs(stage.weight - this.weight) > 1e-9) return false
+    // When the weight went live is only known to within the interrupted write's latency, so
+    // the stage bakes in full again: never less than its bake time on evidence.
+    log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, its bake was interrupted; baking it in full`)
     stage.result = 'baking'
-    stage.startedAt = since
+    stage.startedAt = clock.now()
     this.stageIndex = next - 1
-    this.bakeStartedAt = since
+    this.bakeStartedAt = clock.now()
     this.unreadable = 0
     this.phase = 'Baking'
     return true
@@ -381,7 +380,7 @@ export class Rollout {
     } else {
       this.unreadable = 0
       // The bake completes only on a successful read taken at or after its end.
-      if (elapsed >= stage.bakeMs) return this.completeStage(stage)
+      if (elapsed >= stage.bakeMs) return await this.completeStage(stage)
     }
 
     const wait = reading.status === 'pass' ? Math.min(pollMs, stage.bakeMs - elapsed) : pollMs
@@ -392,7 +391,7 @@ export class Rollout {
     }
   }
 
-  private completeStage(stage: StageRecord): void {
+  private async completeStage(stage: StageRecord): Promise<void> {
     const { log, clock } = this.options
     stage.result = 'passed'
     log.info(`Stage passed after ${stage.checks} gate check${stage.checks === 1 ? '' : 's'}.`)
@@ -403,6 +402,12 @@ export class Rollout {
       return
     }
     if (this.weight >= 100) return this.finish('Succeeded', 'promoted')
+    try {
+      await this.options.provider.markBaked()
+    } catch (error) {
+      // Not fatal: a resume then bakes this stage again, which only costs time.
+      log.warning(`Could not record the finished bake on ${this.options.provider.resource}: ${errorMessage(error)}`)
+    }
     this.record({ at: clock.now(), kind: 'hold', weight: this.weight, detail: `holding at ${this.weight}%` })
     log.info(`Holding at ${this.weight}%: a later run with stages up to 100% promotes.`)
     this.finish('Held', 'held')

@@ -10,17 +10,19 @@ export interface HoldMarker {
   readonly weight: number
   readonly since: number
   readonly runUrl: string | undefined
+  /** Set when the stage at this weight finished its bake and the rollout held there. */
+  readonly baked: boolean
 }
 
-const MARKER = / ?\[canary (\S+)@([\d.]+)% since (\S+)(?: (\S+))?\]$/
+const MARKER = / ?\[canary (\S+)@([\d.]+)%( baked)? since (\S+)(?: (\S+))?\]$/
 
 export function parseMarker(description: string | undefined): HoldMarker | undefined {
   const match = MARKER.exec(description ?? '')
   if (!match) return undefined
-  const [, version = '', weight = '', since = '', runUrl] = match
+  const [, version = '', weight = '', baked, since = '', runUrl] = match
   const at = Date.parse(since)
   if (Number.isNaN(at)) return undefined
-  return { version, weight: Number(weight), since: at, runUrl }
+  return { version, weight: Number(weight), since: at, runUrl, baked: baked !== undefined }
 }
 
 /** The description with any marker removed: what the user wrote. */
@@ -29,7 +31,7 @@ export function stripMarker(description: string | undefined): string {
 }
 
 export function withMarker(description: string | undefined, marker: HoldMarker): string {
-  const note = `[canary ${marker.version}@${marker.weight}% since ${new Date(marker.since).toISOString()}${marker.runUrl ? ` ${marker.runUrl}` : ''}]`
+  const note = `[canary ${marker.version}@${marker.weight}%${marker.baked ? ' baked' : ''} since ${new Date(marker.since).toISOString()}${marker.runUrl ? ` ${marker.runUrl}` : ''}]`
   const original = stripMarker(description)
   const room = DESCRIPTION_MAX - note.length - 1
   if (room <= 0) return note.slice(0, DESCRIPTION_MAX)

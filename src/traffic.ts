@@ -17,6 +17,8 @@ export interface TrafficState {
   readonly targetVersion: string
   /** When the target's current share was set, if the resource records it (the hold's start). */
   readonly since: number | undefined
+  /** Whether the stage at the current share finished its bake (recorded when the rollout held). */
+  readonly baked: boolean
 }
 
 /**
@@ -33,6 +35,8 @@ export interface TrafficProvider {
   /** Sends `weight` percent to the target; returns the verified routing in words. */
   shift(weight: number): Promise<string>
   promote(): Promise<string>
+  /** Records on the resource that the current share finished its bake, so a resume need not repeat it. */
+  markBaked(): Promise<void>
   /** Sends everything back to the stable version; a no-op when it already serves everything. */
   rollback(): Promise<string>
 }

@@ -127,8 +127,9 @@ describe('Rollout engine', () => {
     expect(provider.routing).toEqual({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
   })
 
-  it('resumes from the first stage above the live weight', async () => {
+  it('resumes from the first stage above the live weight once its bake is recorded', async () => {
     const provider = new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
+    provider.baked = true
     const { engine, firstWrites } = rollout({ provider })
     await engine.tick()
     expect([engine.phase, engine.weight]).toEqual(['Progressing', 10])
@@ -270,7 +271,31 @@ describe('Rollout engine', () => {
   })
 
   describe('resuming a held canary', () => {
-    const heldAt10 = () => new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
+    const heldAt10 = () => {
+      const provider = new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
+      provider.baked = true
+      return provider
+    }
+
+    it('records the finished bake on the resource when it holds', async () => {
+      const provider = new FakeProvider()
+      const { engine } = rollout({ provider, stages: '10%:20s' })
+      await engine.run()
+      expect(provider.baked).toBe(true)
+    })
+
+    it('bakes an interrupted stage in full again before moving on', async () => {
+      const provider = new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
+      const { engine, clock } = rollout({ provider, stages: '10%:30s, 50%:30s, 100%' })
+      const start = clock.now()
+      await engine.tick()
+      expect([engine.phase, engine.stageIndex]).toEqual(['Baking', 0])
+      while (engine.phase === 'Baking' && engine.stageIndex === 0) await engine.tick()
+      expect(clock.now() - start).toBe(30_000)
+      await engine.run()
+      expect(provider.servedWeights).toEqual([50, 100])
+    })
+
     const HOUR = 3_600_000
 
     it('promotes when no alarm fired since the hold began', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DESCRIPTION_MAX, parseMarker, stripMarker, withMarker } from '../src/hold-marker.js'
 
-const marker = { version: '12', weight: 0.5, since: Date.UTC(2026, 10, 23, 9, 30), runUrl: 'https://github.com/o/r/actions/runs/77' }
+const marker = { version: '12', weight: 0.5, since: Date.UTC(2026, 10, 23, 9, 30), runUrl: 'https://github.com/o/r/actions/runs/77', baked: false }
 
 describe('hold marker', () => {
   it('round-trips through a description, keeping the user text', () => {
@@ -10,6 +10,12 @@ describe('hold marker', () => {
     expect(text).toBe('orders, prod [canary 12@0.5% since 2026-11-23T09:30:00.000Z https://github.com/o/r/actions/runs/77]')
     expect(parseMarker(text)).toEqual(marker)
     expect(stripMarker(text)).toBe('orders, prod')
+  })
+
+  it('records a finished bake', () => {
+    const text = withMarker('', { ...marker, baked: true })
+    expect(text).toBe('[canary 12@0.5% baked since 2026-11-23T09:30:00.000Z https://github.com/o/r/actions/runs/77]')
+    expect(parseMarker(text)?.baked).toBe(true)
   })
 
   it('replaces an older marker rather than stacking them', () => {

@@ -41,6 +41,8 @@ describe('LambdaAliasProvider', () => {
       description: '90% version 1, 10% version 2',
       stableVersion: '1',
       targetVersion: '2',
+      since: undefined,
+      baked: false,
     })
   })
 

@@ -110,6 +110,7 @@ export class DeploymentWatcher {
     for (;;) {
       if (signal.aborted) return this.cancelled()
       const before = this.deps.calls?.()
+      const pollStartedAt = clock.now()
       let deployment: DeploymentInfo | Error
       let weight: number | undefined
       let reading: GateReading
@@ -131,13 +132,13 @@ export class DeploymentWatcher {
 
       if (reading.status === 'fail') {
         const alarm = reading.firing[0] as AlarmState
-        return { kind: 'alarm', alarm, reason: `alarm ${JSON.stringify(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: reading.at }
+        return { kind: 'alarm', alarm, reason: `alarm ${JSON.stringify(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt }
       }
       if (reading.status === 'inconclusive') {
         this.unreadableGate += 1
         log.warning(`Alarms unreadable (${this.unreadableGate}/${max}): ${describeReading(reading)}`)
         if (this.unreadableGate >= max) {
-          return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${describeReading(reading)}`, detectedAt: reading.at }
+          return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${describeReading(reading)}`, detectedAt: pollStartedAt }
         }
       } else this.unreadableGate = 0
 

@@ -60,6 +60,7 @@ export class FleetProvider implements TrafficProvider {
       targetVersion: this.versionsOf(states, 'targetVersion'),
       // The oldest hold: history is checked from the earliest moment any member was live.
       since: oldestHold(states),
+      baked: states.every((state) => state.ownership !== 'resumable' || state.baked),
     }
   }
 
@@ -69,6 +70,10 @@ export class FleetProvider implements TrafficProvider {
 
   promote(): Promise<string> {
     return this.each((member) => ((this.weights.get(member) ?? 0) >= 100 ? undefined : member.promote()), 100)
+  }
+
+  async markBaked(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.markBaked()))
   }
 
   /** Rolls every member back, even when some fail; then reports all failures at once. */

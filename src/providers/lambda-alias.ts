@@ -99,6 +99,7 @@ export class LambdaAliasProvider implements TrafficProvider {
       stableVersion: this.stable ?? routing.stableVersion,
       targetVersion: target,
       since: marker?.version === target ? marker.since : undefined,
+      baked: marker?.version === target && sameWeight(marker.weight, routing.canaryWeight) && marker.baked,
     })
     if (routing.canaryVersion === undefined && routing.stableVersion === target) return state('promoted', 100)
     if (routing.canaryVersion !== undefined && routing.canaryVersion !== target) return state('foreign', routing.canaryWeight)
@@ -121,6 +122,32 @@ export class LambdaAliasProvider implements TrafficProvider {
   promote(): Promise<string> {
     this.requireStable()
     return this.write(this.options.client, { stableVersion: this.options.targetVersion, canaryVersion: undefined, canaryWeight: 0 })
+  }
+
+  /** A description-only write (RevisionId-guarded): routing is left as it is. */
+  async markBaked(): Promise<void> {
+    const marker = parseMarker(this.description)
+    const expected = this.expected
+    if (!marker || !expected) return
+    const client = this.options.client
+    try {
+      await client.send(
+        new UpdateAliasCommand({
+          FunctionName: this.options.functionName,
+          Name: this.options.alias,
+          Description: withMarker(this.description, { ...marker, baked: true }),
+          ...(this.revision ? { RevisionId: this.revision } : {}),
+        }),
+      )
+    } catch (error) {
+      if (!isPreconditionFailure(error)) throw error
+      const conflict = await this.changedUnderUs(client, expected)
+      if (conflict) throw conflict
+    }
+    const after = await this.readInto(client)
+    if (!sameRouting(after, expected)) {
+      throw new OwnershipError(`${this.resource} now routes ${describeRouting(after)}, not ${describeRouting(expected)}`)
+    }
   }
 
   /**
@@ -189,6 +216,7 @@ export class LambdaAliasProvider implements TrafficProvider {
       weight: wanted.canaryWeight,
       since: now(),
       runUrl: this.options.runUrl,
+      baked: false,
     })
   }
 
@@ -221,7 +249,7 @@ export class LambdaAliasProvider implements TrafficProvider {
     const routing = await this.readInto(client)
     if (expectedRevision && this.revision && expectedRevision !== this.revision) {
       throw new OwnershipError(
-        `${this.resource} changed right after our write: it now routes ${describeRouting(routing)}; stopping without overwriting it`,
+        `${this.resource} changed right after our write: expected ${describeRouting(wanted)}, found ${describeRouting(routing)}; stopping without overwriting it`,
       )
     }
     if (!sameRouting(routing, wanted)) {

@@ -144,7 +144,7 @@ describe('CodeDeploy mode, Lambda', () => {
     const stops = stopCalls(alarmAt)
     expect(stops).toHaveLength(1)
     const latency = (stops[0]?.at ?? 0) - alarmAt
-    console.log(`[measure] Lambda: alarm set -> StopDeployment request: ${latency} ms (poll 1s)`)
+    console.log(`[measure] Lambda: alarm set -> StopDeployment request: ${latency} ms (poll 1s); action: ${/StopDeployment went out \d+ ms[^\n]*/.exec(main.stdout)?.[0] ?? '?'}; ${/API calls per poll: \d+/.exec(main.stdout)?.[0] ?? ''}`)
     expect(latency).toBeLessThan(2_500)
     expect(main.summary).toContain('rollback')
     emu.setAlarmState(alarm, 'OK')

@@ -233,7 +233,8 @@ export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
   let stopToken: string | undefined
   for (const raw of stdout.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    const m = /^::([A-Za-z0-9_-]+)(?: ([^:]*))?::(.*)$/.exec(line.trimStart())
+    // [^\n]* rather than .*: `.` stops at U+2028/2029, which would hide such a command line.
+    const m = /^::([A-Za-z0-9_-]+)(?: ([^:]*))?::([^\n]*)$/.exec(line.trimStart())
     if (!m) continue
     const command = m[1] ?? ''
     if (stopToken !== undefined) {

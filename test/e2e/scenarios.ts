@@ -91,8 +91,10 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       await backend.seed(fn, '1', { '2': 0.5 })
       const main = await run({ 'function-name': fn, version: '2', stages: '10%:1s, 50%:1s, 100%' })
       expect(main.outputs.result, describeRun(main)).toBe('promoted')
+      // No record that the 50% stage finished its bake: it bakes again before the promote.
+      expect(main.stdout).toContain('Stage 2/3: 50%, its bake was interrupted; baking it in full')
       expect(main.stdout).toContain('Stage 3/3: 100%')
-      expect(main.stdout).not.toContain('Stage 2/3')
+      expect(main.stdout).not.toContain('Stage 1/3')
     })
 
     it('refuses, without touching it, an alias that routes to a third version', async () => {
