@@ -170,6 +170,8 @@ class DeploymentWatcher {
     target;
     polls = 0;
     maxCallsPerPoll;
+    /** Requests in the latest poll: the steady state (the first poll also lists the target). */
+    lastCallsPerPoll;
     targetId;
     unreadableGate = 0;
     unreadableDeployment = 0;
@@ -185,6 +187,7 @@ class DeploymentWatcher {
             if (signal.aborted)
                 return this.cancelled();
             const before = this.deps.calls?.();
+            const pollStartedAt = clock.now();
             let deployment;
             let weight;
             let reading;
@@ -198,8 +201,10 @@ class DeploymentWatcher {
                 throw error;
             }
             const after = this.deps.calls?.();
-            if (before !== undefined && after !== undefined)
+            if (before !== undefined && after !== undefined) {
+                this.lastCallsPerPoll = after - before;
                 this.maxCallsPerPoll = Math.max(this.maxCallsPerPoll ?? 0, after - before);
+            }
             this.polls += 1;
             if (weight !== undefined)
                 this.weight = weight;
@@ -208,13 +213,13 @@ class DeploymentWatcher {
             this.record(deployment, reading);
             if (reading.status === 'fail') {
                 const alarm = reading.firing[0];
-                return { kind: 'alarm', alarm, reason: `alarm ${JSON.stringify(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: reading.at };
+                return { kind: 'alarm', alarm, reason: `alarm ${JSON.stringify(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt };
             }
             if (reading.status === 'inconclusive') {
                 this.unreadableGate += 1;
                 log.warning(`Alarms unreadable (${this.unreadableGate}/${max}): ${(0,_gate_js__WEBPACK_IMPORTED_MODULE_1__/* .describeReading */ .Y)(reading)}`);
                 if (this.unreadableGate >= max) {
-                    return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${(0,_gate_js__WEBPACK_IMPORTED_MODULE_1__/* .describeReading */ .Y)(reading)}`, detectedAt: reading.at };
+                    return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${(0,_gate_js__WEBPACK_IMPORTED_MODULE_1__/* .describeReading */ .Y)(reading)}`, detectedAt: pollStartedAt };
                 }
             }
             else

@@ -1,13 +1,15 @@
 // npm run bundle: one ncc bundle for both steps, plus the thin post-step entry.
 // Usage: node scripts/bundle.mjs [outDir]  (default dist/; the freshness test builds elsewhere)
 import { execFileSync } from 'node:child_process'
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = resolve(root, process.argv[2] ?? 'dist')
 const ncc = join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js')
+// ncc names lazy chunks by number and never deletes old ones: start from an empty directory.
+rmSync(out, { recursive: true, force: true })
 execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', out, '--minify', '--target', 'es2022', '--license', 'licenses.txt', '--quiet'], {
   cwd: root,
   stdio: 'inherit',

@@ -37,7 +37,7 @@ export interface CodeDeployOutcome {
   readonly errorCode: string | undefined
   readonly deployments: readonly DeploymentRef[]
   readonly rows: readonly PollRow[]
-  /** API requests per poll (CodeDeploy + CloudWatch), the largest seen. */
+  /** API requests per poll (CodeDeploy + CloudWatch) in the steady state (the last poll). */
   readonly callsPerPoll: number | undefined
   /** From the poll that saw the alarm (or the cancel) to the StopDeployment request. */
   readonly stopLatencyMs: number | undefined

@@ -219,7 +219,7 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
       errorCode: c.errorCode,
       deployments: refs,
       rows: watcher.rows,
-      callsPerPoll: watcher.maxCallsPerPoll,
+      callsPerPoll: watcher.lastCallsPerPoll,
       stopLatencyMs: c.stopLatencyMs,
       configName,
       platform,

@@ -88,7 +88,7 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       const end = await watcher.watch()
       const c = await conclude(deps, id, end, undefined)
       rows.push(...watcher.rows)
-      if (watcher.maxCallsPerPoll !== undefined) callsPerPoll = Math.max(callsPerPoll ?? 0, watcher.maxCallsPerPoll)
+      if (watcher.lastCallsPerPoll !== undefined) callsPerPoll = watcher.lastCallsPerPoll
       stable ??= describeRevision(watcher.info?.previousRevision)
       ref.status = c.finalStatus ?? watcher.info?.status ?? '?'
       if (c.rollbackId) refs.push({ id: c.rollbackId, group, kind: 'rollback', status: c.rollbackStatus ?? '?' })

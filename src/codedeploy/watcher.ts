@@ -94,6 +94,8 @@ export class DeploymentWatcher {
   target: DeploymentTarget | undefined
   polls = 0
   maxCallsPerPoll: number | undefined
+  /** Requests in the latest poll: the steady state (the first poll also lists the target). */
+  lastCallsPerPoll: number | undefined
   private targetId: string | undefined
   private unreadableGate = 0
   private unreadableDeployment = 0
@@ -124,7 +126,10 @@ export class DeploymentWatcher {
         throw error
       }
       const after = this.deps.calls?.()
-      if (before !== undefined && after !== undefined) this.maxCallsPerPoll = Math.max(this.maxCallsPerPoll ?? 0, after - before)
+      if (before !== undefined && after !== undefined) {
+        this.lastCallsPerPoll = after - before
+        this.maxCallsPerPoll = Math.max(this.maxCallsPerPoll ?? 0, after - before)
+      }
       this.polls += 1
       if (weight !== undefined) this.weight = weight
       if (!(deployment instanceof Error)) this.info = deployment

@@ -214,6 +214,43 @@ describe('CodeDeploy mode, Lambda', () => {
   })
 })
 
+describe('CodeDeploy mode, plan and rollback', () => {
+  it('plan reads the group, config, alias and alarms, and writes nothing', async () => {
+    const { fn, app, dg, alarm } = await lambdaSetup()
+    const since = Date.now()
+    const main = await run({ mode: 'plan', 'function-name': fn, version: '2', stages: '20%:1m, 100%', alarms: alarm, 'codedeploy-application': app, 'codedeploy-deployment-group': dg })
+    expect(main.failed, describeRun(main)).toBe(false)
+    expect(main.outputs.result).toBe('planned')
+    expect(main.stdout).toContain('a deploy would create it')
+    const writes = emu.calls().filter((c) => c.at >= since && /^(Create|Stop|Continue|Update)/.test(c.operation))
+    expect(writes).toEqual([])
+  })
+
+  it("rollback mode stops the group's active deployment and follows the rollback", async () => {
+    const { fn, app, dg } = await lambdaSetup()
+    const inputs = { 'function-name': fn, version: '2', stages: '10%:30m, 100%', 'codedeploy-application': app, 'codedeploy-deployment-group': dg }
+    const killed = await run(inputs, { signalAfter: { when: (out) => out.includes('10% on the new version'), signal: 'SIGKILL' } })
+    expect(routing(fn).weights['2']).toBe(0.1)
+    const rb = await run({ ...inputs, mode: 'rollback' })
+    expect(rb.failed, describeRun(rb)).toBe(false)
+    expect(rb.outputs.result).toBe('rolled-back')
+    expect(rb.stdout).toContain(killed.outputs['deployment-id'])
+    expect(routing(fn)).toEqual({ version: '1', weights: {} })
+  })
+
+  it('the post step stops and rolls back a deployment main was killed in the middle of', async () => {
+    const { fn, app, dg } = await lambdaSetup()
+    const main = await run(
+      { 'function-name': fn, version: '2', stages: '10%:30m, 100%', 'codedeploy-application': app, 'codedeploy-deployment-group': dg },
+      { signalAfter: { when: (out) => out.includes('10% on the new version'), signal: 'SIGKILL' } },
+    )
+    const post = await runPost(main)
+    expect(post.failed, describeRun(post)).toBe(false)
+    expect(post.stdout).toContain('stopping it with rollback')
+    expect(routing(fn)).toEqual({ version: '1', weights: {} })
+  })
+})
+
 describe('CodeDeploy mode, ECS', () => {
   it('deploys the AppSpec from the workspace and promotes', async () => {
     const { app, dg } = await group('ECS')

@@ -92,7 +92,7 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       const main = await run({ 'function-name': fn, version: '2', stages: '10%:1s, 50%:1s, 100%' })
       expect(main.outputs.result, describeRun(main)).toBe('promoted')
       // No record that the 50% stage finished its bake: it bakes again before the promote.
-      expect(main.stdout).toContain('Stage 2/3: 50%, its bake was interrupted; baking it in full')
+      expect(main.stdout).toContain('Stage 2/3: 50%25, its bake was interrupted; baking it in full')
       expect(main.stdout).toContain('Stage 3/3: 100%')
       expect(main.stdout).not.toContain('Stage 1/3')
     })
