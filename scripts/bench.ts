@@ -304,10 +304,12 @@ async function callsRun(bundle: Bundle, functions: number, alarms: number): Prom
     })
     if (run.outputs['result'] !== 'held') throw new Error(`expected a hold:\n${runSummary(run)}`)
     const calls = em.calls()
-    const lastUpdate = calls.reduce((t, c) => (c.service === 'lambda' && c.operation === 'UpdateAlias' ? Math.max(t, c.at) : t), -Infinity)
+    const firstWrite = calls.find((c) => c.service === 'lambda' && c.operation === 'UpdateAlias')
+    if (!firstWrite) throw new Error(`no UpdateAlias in the call log:\n${runSummary(run)}`)
     const isDA = (c: (typeof calls)[number]): boolean => c.service === 'cloudwatch' && c.operation === 'DescribeAlarms'
-    // The bake runs from the first gate read after the shift to the last gate read.
-    const bakeReads = calls.filter((c) => isDA(c) && c.at > lastUpdate)
+    // The bake runs from the first gate read after the shift began to the last gate read. (The preflight
+    // reads come before the first write; the hold writes its marker to the aliases after the last read.)
+    const bakeReads = calls.filter((c) => isDA(c) && c.at > firstWrite.at)
     const start = bakeReads[0]?.at ?? Number.NaN
     const end = bakeReads[bakeReads.length - 1]?.at ?? Number.NaN
     const lambda = calls.filter((c) => c.service === 'lambda')
@@ -556,8 +558,9 @@ function detailSections(r: Results, bundle: Bundle): string[] {
       '### API calls per poll',
       '',
       `N functions (newline-separated \`function-name\`), A alarms, all seeded OK; stages \`${CALLS_STAGES}\` (holds at 10%), ` +
-        `\`poll-interval: ${POLL_MS / 1000}s\`. The bake window runs from the first \`DescribeAlarms\` after the last \`UpdateAlias\` ` +
-        'to the last `DescribeAlarms`; polls are the `gate:` lines in the log. "Lambda before bake" is the preflight reads, the shift and ' +
+        `\`poll-interval: ${POLL_MS / 1000}s\`. The bake window runs from the first \`DescribeAlarms\` after the first \`UpdateAlias\` ` +
+        '(the shift) to the last `DescribeAlarms`; polls are the `gate:` lines in the log. "Lambda after bake" is what the hold does after ' +
+        'its last gate read (it marks each alias as held, and reads it back). "Lambda before bake" is the preflight reads, the shift and ' +
         `its read-back (the action paces Lambda control-plane calls at 12 per second, which is most of the wall time with 50 functions). Expected DescribeAlarms per poll: ⌈A/${ALARMS_PER_CALL}⌉. Values are medians of ${callsRuns(1)} runs (${callsRuns(50)} for 50 functions; min–max when they differ).`,
       '',
     )
