@@ -1,9 +1,10 @@
 // npm run bundle: one ncc bundle for both steps, plus the thin post-step entry.
 // Usage: node scripts/bundle.mjs [outDir]  (default dist/; the freshness test builds elsewhere)
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, rmSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { minify } from 'terser'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = resolve(root, process.argv[2] ?? 'dist')
@@ -14,4 +15,12 @@ execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', out, '--mini
   cwd: root,
   stdio: 'inherit',
 })
+
+// ncc minifies only the entry file; the lazily loaded chunks (CodeDeploy, GitHub reporting) ship as written.
+for (const file of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(name))) {
+  const path = join(out, file)
+  const result = await minify(readFileSync(path, 'utf8'), { module: true, ecma: 2022, compress: { passes: 1 }, mangle: true })
+  if (result.code === undefined) throw new Error(`terser produced nothing for ${file}`)
+  writeFileSync(path, result.code)
+}
 copyFileSync(join(root, 'src/entry/post.js'), join(out, 'post.js'))

@@ -3,6 +3,7 @@ import { lambdaClient } from './aws.js'
 import { LAMBDA_PACE_RPS, Pacer, paceClient } from './pace.js'
 import { FleetProvider } from './providers/fleet.js'
 import { LambdaAliasProvider } from './providers/lambda-alias.js'
+import type { AliasTarget } from './inputs.js'
 import type { TrafficProvider } from './traffic.js'
 
 export interface AliasSpec {
@@ -11,6 +12,11 @@ export interface AliasSpec {
   readonly targetVersion: string
   /** Known when cleaning up from saved state. */
   readonly stableVersion?: string
+}
+
+/** The alias specs for the targets a config names (each rolling out its own version). */
+export function specsFor(targets: readonly AliasTarget[]): AliasSpec[] {
+  return targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' }))
 }
 
 /** The providers for one release of one or more aliases, and the clients they own. */

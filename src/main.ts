@@ -1,11 +1,11 @@
 import * as core from '@actions/core'
-import { aliasRelease, type AliasRelease } from './alias-release.js'
+import { aliasRelease, specsFor, type AliasRelease } from './alias-release.js'
 import { cloudWatchClient } from './aws.js'
 import { systemClock } from './clock.js'
 import { annotateError, annotateWarning, coreLog } from './core-log.js'
 import { isFailure, Rollout, type Outcome } from './engine.js'
 import { errorMessage } from './errors.js'
-import { AlarmGate } from './gates/alarms.js'
+import { alarmGateFor } from './gates/alarms.js'
 import { readConfig, type Config } from './inputs.js'
 import { outcomeProgress, stageProgress, startProgress } from './github/progress.js'
 import { createReporter, runUrl, type Reporter } from './github/reporter.js'
@@ -79,19 +79,12 @@ async function githubReporter(config: Config, resource: string): Promise<Reporte
 async function deploy(config: Config, signal: AbortSignal): Promise<void> {
   const release = aliasRelease(
     config.region,
-    config.targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' })),
+    specsFor(config.targets),
     runUrl(),
   )
   const cloudWatch = cloudWatchClient(config.region)
   const { provider } = release
-  const gate = new AlarmGate({
-    client: cloudWatch,
-    names: config.alarms.names,
-    prefixes: config.alarms.prefixes,
-    region: config.region,
-    insufficientData: config.insufficientData,
-    clock: systemClock,
-  })
+  const gate = alarmGateFor(config, cloudWatch, systemClock)
   const reporter = await githubReporter(config, provider.resource)
   const target = config.targets.length === 1 ? config.targets[0]?.version : undefined
   void reporter.report(startProgress(target))

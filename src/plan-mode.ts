@@ -1,14 +1,14 @@
 import * as core from '@actions/core'
 import { GetAliasCommand, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch'
-import { aliasRelease } from './alias-release.js'
+import { aliasRelease, specsFor } from './alias-release.js'
 import { annotateError } from './core-log.js'
 import { cloudWatchClient, lambdaClient } from './aws.js'
 import { systemClock } from './clock.js'
 import { formatDuration } from './duration.js'
 import { errorMessage } from './errors.js'
 import { describeReading } from './gate.js'
-import { AlarmGate } from './gates/alarms.js'
+import { alarmGateFor } from './gates/alarms.js'
 import type { Config } from './inputs.js'
 import { holds, type Stage } from './stages.js'
 
@@ -73,7 +73,7 @@ async function probeAlarmHistory(client: CloudWatchClient): Promise<void> {
 export async function planAliases(config: Config): Promise<void> {
   const release = aliasRelease(
     config.region,
-    config.targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' })),
+    specsFor(config.targets),
   )
   const probeClient = lambdaClient(config.region, 'poll')
   const cloudWatch = cloudWatchClient(config.region)
@@ -101,14 +101,7 @@ export async function planAliases(config: Config): Promise<void> {
         probeUpdateAlias(probeClient, config.targets[release.members.indexOf(member)]?.functionName ?? '', config.targets[release.members.indexOf(member)]?.alias ?? ''),
       )
     }
-    const gate = new AlarmGate({
-      client: cloudWatch,
-      names: config.alarms.names,
-      prefixes: config.alarms.prefixes,
-      region: config.region,
-      insufficientData: config.insufficientData,
-      clock: systemClock,
-    })
+    const gate = alarmGateFor(config, cloudWatch, systemClock)
     await check('alarms: cloudwatch:DescribeAlarms', async () => {
       const reading = await gate.check()
       if (reading.missing.length > 0) throw new Error(`not found: ${reading.missing.join(', ')}`)

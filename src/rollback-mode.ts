@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { aliasRelease } from './alias-release.js'
+import { aliasRelease, specsFor } from './alias-release.js'
 import { OwnershipError } from './errors.js'
 import type { AliasTarget, Config } from './inputs.js'
 import { describeRouting, type Routing } from './traffic.js'
@@ -21,7 +21,7 @@ export async function rollbackAliases(config: Config): Promise<void> {
   // Read every alias first, so a refusal for one leaves all of them untouched.
   const reader = aliasRelease(
     config.region,
-    config.targets.map((t) => ({ functionName: t.functionName, alias: t.alias, targetVersion: t.version ?? '' })),
+    specsFor(config.targets),
   )
   let routings: Routing[]
   try {

@@ -21,5 +21,5 @@ describe('dist/', () => {
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
-  }, 120_000)
+  }, 300_000)
 })

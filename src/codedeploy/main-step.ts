@@ -4,7 +4,7 @@ import { cloudWatchClient, lambdaClient } from '../aws.js'
 import { systemClock } from '../clock.js'
 import { coreLog } from '../core-log.js'
 import { errorMessage } from '../errors.js'
-import { AlarmGate } from '../gates/alarms.js'
+import { alarmGateFor } from '../gates/alarms.js'
 import { createReporter } from '../github/reporter.js'
 import type { Config } from '../inputs.js'
 import { STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from '../saved-state.js'
@@ -48,14 +48,7 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
   const stopClient: CodeDeployClient = codeDeployClient(region, 'rollback')
   const cloudWatch = count(cloudWatchClient(region), counter)
   const lambda = inputs.platform === 'Lambda' ? lambdaClient(region, 'poll') : undefined
-  const gate = new AlarmGate({
-    client: cloudWatch,
-    names: config.alarms.names,
-    prefixes: config.alarms.prefixes,
-    region,
-    insufficientData: config.insufficientData,
-    clock: systemClock,
-  })
+  const gate = alarmGateFor({ ...config, region }, cloudWatch, systemClock)
   const ids: string[] = []
   const deps: ReleaseDeps = {
     client,

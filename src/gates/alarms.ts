@@ -9,7 +9,7 @@ import {
 import type { Clock } from '../clock.js'
 import { errorMessage } from '../errors.js'
 import type { AlarmFiring, AlarmState, AlarmStateValue, Gate, GateReading } from '../gate.js'
-import type { InsufficientDataPolicy } from '../inputs.js'
+import type { Config, InsufficientDataPolicy } from '../inputs.js'
 import { alarmLink } from '../links.js'
 
 /** DescribeAlarms accepts at most 100 names per call. */
@@ -23,6 +23,18 @@ export interface AlarmGateOptions {
   readonly region: string
   readonly insufficientData: InsufficientDataPolicy
   readonly clock: Clock
+}
+
+/** The gate a rollout's inputs ask for: its alarm names and prefixes, under its INSUFFICIENT_DATA policy. */
+export function alarmGateFor(config: Pick<Config, 'alarms' | 'region' | 'insufficientData'>, client: CloudWatchClient, clock: Clock): AlarmGate {
+  return new AlarmGate({
+    client,
+    names: config.alarms.names,
+    prefixes: config.alarms.prefixes,
+    region: config.region,
+    insufficientData: config.insufficientData,
+    clock,
+  })
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
