@@ -1,7 +1,7 @@
 // npm run bundle: one ncc bundle for both steps, plus the thin post-step entry.
 // Usage: node scripts/bundle.mjs [outDir]  (default dist/; the freshness test builds elsewhere)
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { minify } from 'terser'
@@ -24,3 +24,25 @@ for (const file of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(nam
   writeFileSync(path, result.code)
 }
 copyFileSync(join(root, 'src/entry/post.js'), join(out, 'post.js'))
+writeFileSync(join(out, 'licenses.txt'), compactLicenses(readFileSync(join(out, 'licenses.txt'), 'utf8')))
+
+/**
+ * ncc writes every bundled package's license in full, and most of them (the AWS SDK's) are the
+ * same Apache-2.0 text. Keep each distinct text once, under the list of packages that ship it.
+ */
+function compactLicenses(nccLicenses) {
+  const lines = nccLicenses.split('\n')
+  const packages = lines.filter((line, i) => existsSync(join(root, 'node_modules', line, 'package.json')) && /^[\w.() -]+$/.test(lines[i + 1] ?? ''))
+  const byText = new Map()
+  for (const name of [...new Set(packages)].sort()) {
+    const dir = join(root, 'node_modules', name)
+    const spdx = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).license ?? 'UNKNOWN'
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f))
+    const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `(no license file; package.json says ${spdx})`
+    const group = byText.get(text) ?? { spdx, names: [] }
+    group.names.push(name)
+    byText.set(text, group)
+  }
+  const sections = [...byText.entries()].map(([text, { spdx, names }]) => `== ${spdx}: ${names.join(', ')}\n\n${text}\n`)
+  return `Third-party packages bundled in this directory, grouped by license text.\n\n${sections.join('\n')}`
+}

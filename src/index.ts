@@ -1,7 +1,5 @@
-import { run } from './main.js'
-import { post } from './post.js'
-
-// dist/post.js sets this before loading the same bundle; main never does.
+// dist/post.js sets this before loading the same bundle; main never does. Each step's code
+// loads on demand, so neither pays at start-up for the other's (or for AWS clients it never uses).
 const step = (globalThis as { __canaryReleaseStep?: string }).__canaryReleaseStep
-if (step === 'post') await post()
-else await run()
+if (step === 'post') await (await import('./post.js')).post()
+else await (await import('./main.js')).run()

@@ -1,20 +1,8 @@
 import * as core from '@actions/core'
-import { aliasRelease, specsFor, type AliasRelease } from './alias-release.js'
-import { cloudWatchClient } from './aws.js'
-import { systemClock } from './clock.js'
-import { annotateError, annotateWarning, coreLog } from './core-log.js'
-import { isFailure, Rollout, type Outcome } from './engine.js'
+import { annotateWarning } from './core-log.js'
 import { errorMessage } from './errors.js'
-import { alarmGateFor } from './gates/alarms.js'
-import { readConfig, type Config } from './inputs.js'
-import { outcomeProgress, stageProgress, startProgress } from './github/progress.js'
-import { createReporter, runUrl, type Reporter } from './github/reporter.js'
-import { alarmLink } from './links.js'
-import { FleetProvider } from './providers/fleet.js'
-import { planAliases } from './plan-mode.js'
-import { rollbackAliases } from './rollback-mode.js'
-import { STATE_POST, STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from './saved-state.js'
-import { renderSummary } from './summary.js'
+import { readConfig } from './inputs.js'
+import { STATE_POST } from './saved-state.js'
 
 /** Cancellation: the runner sends SIGINT, then SIGTERM 7.5 s later. Both mean "roll back now". */
 function abortOnSignals(controller: AbortController): () => void {
@@ -34,113 +22,6 @@ function abortOnSignals(controller: AbortController): () => void {
   }
 }
 
-function setOutputs(outcome: Outcome): void {
-  core.setOutput('result', outcome.result)
-  core.setOutput('weight', String(outcome.weight))
-  core.setOutput('stable-version', outcome.stableVersion ?? '')
-  core.setOutput('target-version', outcome.targetVersion ?? '')
-  core.setOutput('alarm', outcome.alarm?.name ?? '')
-}
-
-function failureMessage(outcome: Outcome, resource: string): string {
-  switch (outcome.result) {
-    case 'rolled-back':
-      return `Rolled back ${resource} to version ${outcome.stableVersion ?? '?'}: ${outcome.reason ?? 'unknown reason'}`
-    case 'refused':
-      return `Did not start: ${outcome.reason ?? 'unknown reason'}`
-    default:
-      return `Rollout of ${resource} failed: ${outcome.reason ?? 'unknown reason'}`
-  }
-}
-
-/** Saved for the post step once traffic is about to move (or is found moving, on a resume). */
-function savedRollout(config: Config, release: AliasRelease): SavedRollout {
-  return {
-    region: config.region,
-    aliases: release.members.map((member, i) => ({
-      functionName: config.targets[i]?.functionName ?? '',
-      alias: config.targets[i]?.alias ?? '',
-      stable: member.stableVersion ?? '',
-      target: member.targetVersion,
-    })),
-  }
-}
-
-async function githubReporter(config: Config, resource: string): Promise<Reporter> {
-  return createReporter({
-    mode: config.github.status,
-    token: config.github.token,
-    environment: config.github.environment,
-    context: `canary/${resource}`,
-    log: { info: (m) => core.info(m), warning: annotateWarning },
-  })
-}
-
-async function deploy(config: Config, signal: AbortSignal): Promise<void> {
-  const release = aliasRelease(
-    config.region,
-    specsFor(config.targets),
-    runUrl(),
-  )
-  const cloudWatch = cloudWatchClient(config.region)
-  const { provider } = release
-  const gate = alarmGateFor(config, cloudWatch, systemClock)
-  const reporter = await githubReporter(config, provider.resource)
-  const target = config.targets.length === 1 ? config.targets[0]?.version : undefined
-  void reporter.report(startProgress(target))
-  let started = false
-  const engine = new Rollout({
-    provider,
-    gate,
-    clock: systemClock,
-    log: coreLog,
-    stages: config.stages,
-    pollMs: config.pollMs,
-    signal,
-    ...(config.maxHoldMs !== undefined ? { maxHoldMs: config.maxHoldMs } : {}),
-    onEvent: (event, stage) => {
-      if (event.kind === 'shift' || event.kind === 'promote') void reporter.report(stageProgress(stage.index, stage.total, event.weight, target))
-    },
-    onFirstWrite: () => {
-      started = true
-      core.saveState(STATE_ROLLOUT, JSON.stringify(savedRollout(config, release)))
-    },
-  })
-
-  try {
-    let outcome: Outcome
-    try {
-      outcome = await engine.run()
-    } catch (error) {
-      // A crash mid-rollout still puts traffic back on the stable version.
-      if (started) {
-        annotateError(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
-        await provider.rollback()
-        core.saveState(STATE_SETTLED, 'true')
-      }
-      throw error
-    }
-    if (!outcome.needsCleanup) core.saveState(STATE_SETTLED, 'true')
-    setOutputs(outcome)
-    await reporter.report(outcomeProgress(outcome))
-    await core.summary
-      .addRaw(
-        renderSummary(outcome, {
-          resource: provider.resource,
-          resourceLink: provider.link,
-          alarms: gate.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
-          members: provider instanceof FleetProvider ? provider.report() : [],
-        }),
-      )
-      .write()
-    if (isFailure(outcome)) core.setFailed(failureMessage(outcome, provider.resource))
-    else core.info(outcome.result === 'promoted' ? `Promoted version ${outcome.targetVersion ?? ''}.` : `Held at ${outcome.weight}%.`)
-  } finally {
-    release.destroy()
-    cloudWatch.destroy()
-  }
-}
-
 /** The main step: validate every input, then roll out (or roll back) with cancellation wired in. */
 export async function run(): Promise<void> {
   core.saveState(STATE_POST, 'true')
@@ -151,13 +32,14 @@ export async function run(): Promise<void> {
     const token = core.getInput('github-token')
     if (token) core.setSecret(token)
     const config = readConfig((name) => core.getInput(name))
+    // Each mode's code, and the AWS clients it needs, loads only once the inputs are valid:
+    // a bad input fails fast, and the alias path never pays for the CodeDeploy client.
     if (config.codeDeploy) {
-      // Loaded only in CodeDeploy mode, so the alias path never pays for the CodeDeploy client.
       const { codeDeployMain } = await import('./codedeploy/main-step.js')
       await codeDeployMain(config, controller.signal)
-    } else if (config.mode === 'rollback') await rollbackAliases(config)
-    else if (config.mode === 'plan') await planAliases(config)
-    else await deploy(config, controller.signal)
+    } else if (config.mode === 'rollback') await (await import('./rollback-mode.js')).rollbackAliases(config)
+    else if (config.mode === 'plan') await (await import('./plan-mode.js')).planAliases(config)
+    else await (await import('./alias-deploy.js')).deployAliases(config, controller.signal)
   } catch (error) {
     core.setFailed(errorMessage(error))
   } finally {

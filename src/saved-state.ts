@@ -17,6 +17,7 @@ export interface SavedRollout {
   readonly codeDeploy?: SavedDeployment
 }
 
+/** Saved first thing by main: marks that main started (the post step has its own entry, dist/post.js). */
 export const STATE_POST = 'isPost'
 export const STATE_ROLLOUT = 'rollout'
 /** Set once main has left traffic where it meant to (promoted, held, rolled back). */
