@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { aliasRelease } from './alias-release.js'
+import { annotateWarning } from './core-log.js'
 import { errorMessage } from './errors.js'
 import { parseSavedRollout, STATE_ROLLOUT, STATE_SETTLED } from './saved-state.js'
 
@@ -24,7 +25,7 @@ export async function post(): Promise<void> {
   )
   try {
     const stables = saved.aliases.map((a) => a.stable).join(', ')
-    core.warning(`The main step did not finish its rollout of ${release.provider.resource}: rolling back to version ${stables}.`)
+    annotateWarning(`The main step did not finish its rollout of ${release.provider.resource}: rolling back to version ${stables}.`)
     const routing = await release.provider.rollback()
     core.info(`${release.provider.resource} now routes ${routing} (verified)`)
   } catch (error) {

@@ -70,6 +70,37 @@ describe('AlarmGate', () => {
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input.AlarmNames?.length)).toEqual([100, 100, 50])
   })
 
+  it('gates on every alarm under a name prefix, composite ones included, with one call per prefix', async () => {
+    cloudWatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'checkout-' }).resolves({
+      MetricAlarms: [metric('checkout-errors', 'OK')],
+      CompositeAlarms: [metric('checkout-health', 'ALARM')],
+    })
+    const result = await new AlarmGate({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      names: [],
+      prefixes: ['checkout-'],
+      region: 'us-east-1',
+      insufficientData: 'alarm',
+      clock: new FakeClock(),
+    }).check()
+    expect(result.status).toBe('fail')
+    expect(result.firing.map((a) => a.name)).toEqual(['checkout-health'])
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(1)
+  })
+
+  it('counts a prefix that matches no alarm as missing', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] })
+    const result = await new AlarmGate({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      names: [],
+      prefixes: ['typo-'],
+      region: 'us-east-1',
+      insufficientData: 'alarm',
+      clock: new FakeClock(),
+    }).check()
+    expect(result).toMatchObject({ status: 'inconclusive', missing: ['typo-*'] })
+  })
+
   it('reads nothing when no alarms are configured', async () => {
     expect((await gate([]).check()).status).toBe('pass')
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0)

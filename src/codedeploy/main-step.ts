@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { cloudWatchClient, lambdaClient } from '../aws.js'
 import { systemClock } from '../clock.js'
-import { coreLog } from '../core-log.js'
+import { annotateWarning, coreLog } from '../core-log.js'
 import { errorMessage } from '../errors.js'
 import { alarmGateFor } from '../gates/alarms.js'
 import { createReporter } from '../github/reporter.js'
@@ -91,7 +91,7 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
       token: config.github.token,
       environment: config.github.environment,
       context: `canary/codedeploy/${inputs.application}`,
-      log: { info: (m) => core.info(m), warning: (m) => core.warning(m) },
+      log: { info: (m) => core.info(m), warning: annotateWarning },
     })
     let outcome: CodeDeployOutcome
     if (config.mode === 'rollback') outcome = await rollbackActive(deps, inputs, region)

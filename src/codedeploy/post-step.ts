@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy'
 import { systemClock } from '../clock.js'
-import { coreLog } from '../core-log.js'
+import { annotateWarning, coreLog } from '../core-log.js'
 import { errorMessage } from '../errors.js'
 import type { SavedRollout } from '../saved-state.js'
 import { codeDeployClient } from './clients.js'
@@ -18,7 +18,7 @@ export async function codeDeployPost(saved: SavedRollout): Promise<void> {
     const status = info?.status ?? '?'
     let rollback
     if (!TERMINAL.has(status)) {
-      core.warning(`The main step did not finish following deployment ${deploymentId} (${status}): stopping it with rollback.`)
+      annotateWarning(`The main step did not finish following deployment ${deploymentId} (${status}): stopping it with rollback.`)
       rollback = await stopAndFollow(deps, deploymentId, 'the main step did not finish')
     } else if (status === 'Succeeded') {
       core.info(`Deployment ${deploymentId} succeeded; nothing to clean up.`)
@@ -28,7 +28,7 @@ export async function codeDeployPost(saved: SavedRollout): Promise<void> {
       rollback = await followRollback(deps, deploymentId)
     }
     if (rollback.rollbackId && rollback.rollback?.status === 'Succeeded') core.info(`Rollback ${rollback.rollbackId} succeeded.`)
-    else if (rollback.original?.status === 'Succeeded') core.warning(`Deployment ${deploymentId} succeeded before it could be stopped.`)
+    else if (rollback.original?.status === 'Succeeded') annotateWarning(`Deployment ${deploymentId} succeeded before it could be stopped.`)
     else core.setFailed(`Post-step rollback of ${deploymentId}: ${rollback.rollbackId ? `rollback ${rollback.rollbackId} ended ${rollback.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`)
   } catch (error) {
     core.setFailed(`Post-step rollback of ${deploymentId} failed: ${errorMessage(error)}`)
