@@ -1,3 +1,5 @@
+import type { RevisionLocation } from '@aws-sdk/client-codedeploy'
+
 /** What main leaves for the post step, through GITHUB_STATE. */
 export interface SavedAlias {
   readonly functionName: string
@@ -6,9 +8,19 @@ export interface SavedAlias {
   readonly target: string
 }
 
+/** A group that already took the new revision (EC2/on-prem), and the revision to put back if the rollout does not finish. */
+export interface SavedRestore {
+  readonly group: string
+  readonly revision: RevisionLocation
+}
+
 /** A CodeDeploy deployment main created and did not see finish. */
 export interface SavedDeployment {
   readonly deploymentId: string
+  /** EC2/on-prem: the application, for the redeploys in `restore`. */
+  readonly application?: string
+  /** EC2/on-prem: finished groups to redeploy their previous revision to, in rollout order (restored last first). */
+  readonly restore?: readonly SavedRestore[]
 }
 
 export interface SavedRollout {
@@ -30,7 +42,17 @@ export function parseSavedRollout(text: string): SavedRollout | undefined {
   try {
     const value = JSON.parse(text) as Partial<SavedRollout>
     if (!nonEmpty(value.region) || !Array.isArray(value.aliases)) return undefined
-    if (value.codeDeploy !== undefined) return nonEmpty(value.codeDeploy.deploymentId) ? (value as SavedRollout) : undefined
+    if (value.codeDeploy !== undefined) {
+      if (!nonEmpty(value.codeDeploy.deploymentId)) return undefined
+      const { application, restore } = value.codeDeploy
+      // Older saved states have neither; a malformed restore list is dropped rather than losing the deployment.
+      const restoreValid =
+        nonEmpty(application) &&
+        Array.isArray(restore) &&
+        restore.every((r: Partial<SavedRestore>) => nonEmpty(r.group) && typeof r.revision === 'object' && r.revision !== null)
+      if (restoreValid) return value as SavedRollout
+      return { region: value.region, aliases: value.aliases, codeDeploy: { deploymentId: value.codeDeploy.deploymentId } }
+    }
     if (value.aliases.length === 0) return undefined
     const valid = value.aliases.every((a: Partial<SavedAlias>) => [a.functionName, a.alias, a.stable, a.target].every(nonEmpty))
     return valid ? (value as SavedRollout) : undefined

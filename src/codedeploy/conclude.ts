@@ -48,7 +48,14 @@ function afterRollback(follow: Omit<FollowResult, 'stopSentAt'>, weightBefore: n
  * followed), or, on an alarm, an unreadable gate or a cancel, StopDeployment with rollback, followed.
  * Never reports success after a rollback.
  */
-export async function conclude(deps: WatchDeps, deploymentId: string, end: WatchEnd, weight: number | undefined): Promise<Conclusion> {
+export async function conclude(
+  deps: WatchDeps,
+  deploymentId: string,
+  end: WatchEnd,
+  weight: number | undefined,
+  /** On a stop: called once StopDeployment has answered, before the rollback is followed. */
+  afterStop?: () => void,
+): Promise<Conclusion> {
   const base = { errorCode: undefined, alarm: undefined, alarmName: undefined, rollbackId: undefined, rollbackStatus: undefined, stopLatencyMs: undefined }
   switch (end.kind) {
     case 'succeeded':
@@ -82,7 +89,7 @@ export async function conclude(deps: WatchDeps, deploymentId: string, end: Watch
     case 'alarm':
     case 'unreadable':
     case 'cancelled': {
-      const follow = await stopAndFollow(deps, deploymentId, end.reason)
+      const follow = await stopAndFollow(deps, deploymentId, end.reason, afterStop)
       const latency = follow.stopSentAt === undefined ? undefined : Math.max(0, follow.stopSentAt - end.detectedAt)
       if (latency !== undefined) deps.log.info(`StopDeployment went out ${latency} ms after the ${end.kind === 'cancelled' ? 'cancel' : 'poll that saw it'}.`)
       if (follow.original?.status === 'Succeeded') {

@@ -62,12 +62,14 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
     signal,
     region,
     calls: () => counter.n,
-    onDeployment: (id) => {
-      if (!ids.includes(id)) ids.push(id)
+    onDeployment: (id, restore) => {
+      const fresh = !ids.includes(id)
+      if (fresh) ids.push(id)
       core.setOutput('deployment-id', ids.join(','))
-      const saved: SavedRollout = { region, aliases: [], codeDeploy: { deploymentId: id } }
+      const restoreState = restore && restore.groups.length > 0 ? { application: restore.application, restore: restore.groups } : {}
+      const saved: SavedRollout = { region, aliases: [], codeDeploy: { deploymentId: id, ...restoreState } }
       core.saveState(STATE_ROLLOUT, JSON.stringify(saved))
-      core.info(`Deployment ${id}: ${deploymentLink(region, id)}`)
+      if (fresh) core.info(`Deployment ${id}: ${deploymentLink(region, id)}`)
     },
   }
   try {

@@ -1,5 +1,6 @@
 import type { RolloutResult } from '../engine.js'
 import type { AlarmState } from '../gate.js'
+import type { RestoreResult } from './restore.js'
 
 /** One row of the progress table: consecutive polls that saw the same thing are merged. */
 export interface PollRow {
@@ -45,6 +46,8 @@ export interface CodeDeployOutcome {
   readonly settled: boolean
   readonly configName: string | undefined
   readonly platform: string | undefined
+  /** EC2/on-prem: groups that had finished when the rollout failed, and whether their previous revision was redeployed. */
+  readonly restored: readonly RestoreResult[]
 }
 
 export function isFailure(outcome: Pick<CodeDeployOutcome, 'result'>): boolean {
@@ -68,6 +71,7 @@ export function emptyOutcome(result: RolloutResult, reason: string | undefined, 
     settled: true,
     configName: undefined,
     platform: undefined,
+    restored: [],
     ...extra,
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../errors.js'
+import type { SavedRestore } from '../saved-state.js'
 import { describeReading, type Gate } from '../gate.js'
 import { lambdaAppSpec, taskDefinitionOf } from './appspec.js'
 import { activeDeployments, describeActive, isThisCommits, limitExceededId } from './active.js'
@@ -24,8 +25,11 @@ export interface ReleaseDeps extends WatchDeps {
   readonly writeClient: CodeDeployClient
   readonly lambda: LambdaClient | undefined
   readonly region: string
-  /** Called as soon as a deployment exists (created or attached): output and saved state. */
-  readonly onDeployment: (id: string) => void
+  /**
+   * Called as soon as a deployment exists (created or attached): output and saved state. EC2/on-prem also
+   * passes the finished groups to restore if the run is killed (an empty list once nothing needs restoring).
+   */
+  readonly onDeployment: (id: string, restore?: { readonly application: string; readonly groups: readonly SavedRestore[] }) => void
 }
 
 export class Refusal extends Error {

@@ -21,6 +21,7 @@ export function outputsOf(outcome: CodeDeployOutcome): Record<string, string> {
     'stable-version': outcome.stableVersion ?? '',
     'target-version': outcome.targetVersion ?? '',
     alarm: outcome.alarmName ?? outcome.alarm?.name ?? '',
+    'restored-groups': outcome.restored.filter((r) => r.problem === undefined).map((r) => r.group).join(','),
   }
 }
 
@@ -42,6 +43,14 @@ export function renderSummary(outcome: CodeDeployOutcome, context: { what: strin
   if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
   if (outcome.alarm) lines.push(`Alarm [${cell(outcome.alarm.name)}](${outcome.alarm.link}) was **${outcome.alarm.state}**: ${cell(outcome.alarm.reason)}`, '')
   else if (outcome.alarmName) lines.push(`Alarm **${cell(outcome.alarmName)}** stopped the deployment (CodeDeploy's alarm configuration).`, '')
+  if (outcome.restored.length > 0) {
+    lines.push('**Groups that had finished, put back on their previous revision:**', '')
+    for (const r of outcome.restored) {
+      const link = r.deploymentId ? ` ([${r.deploymentId}](${deploymentLink(context.region, r.deploymentId)}))` : ''
+      lines.push(r.problem ? `- ⚠️ ${cell(r.group)}: **not restored**, ${cell(r.problem)}${link}` : `- ↩️ ${cell(r.group)}: restored to ${cell(r.revision ?? '?')}${link}`)
+    }
+    lines.push('')
+  }
   if (outcome.deployments.length > 0) {
     lines.push('| Deployment | Group | Kind | Status |', '|---|---|---|---|')
     for (const d of outcome.deployments) lines.push(`| [${d.id}](${deploymentLink(context.region, d.id)}) | ${cell(d.group)} | ${d.kind} | ${d.status} |`)

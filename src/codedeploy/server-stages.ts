@@ -8,12 +8,14 @@ import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef, type PollRow 
 import { checkGateBeforeStart, createDeployment, readGroup, Refusal, warnAboutRollbackConfig, type ReleaseDeps } from './release.js'
 import { describeRevision } from './revision.js'
 import type { CodeDeployInputs } from './inputs.js'
+import { describeRestores, followRestores, restoreDescription, restorePoint, startRestores, type RestoreDeps, type RestorePoint, type RestoreResult, type StartedRestore } from './restore.js'
 import { DeploymentWatcher } from './watcher.js'
 
 /**
  * EC2/on-premises: the same revision to each deployment group in turn (a canary group first, then
  * the fleet). The action's alarms are read on every poll of each deployment and once more between
- * groups; the next group starts only on a green read.
+ * groups; the next group starts only on a green read. If the rollout fails after a group finished,
+ * each finished group gets its previous revision redeployed (last group first), followed to its end.
  */
 export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs): Promise<CodeDeployOutcome> {
   const { log } = deps
@@ -26,9 +28,15 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
 
   // Everything read before the first write: every group exists and is a Server group, no foreign deployment is active.
   const attach = new Map<string, DeploymentInfo>()
+  const points = new Map<string, RestorePoint>()
   try {
     for (const group of inputs.groups) {
-      warnAboutRollbackConfig(await readGroup(deps.client, inputs.application, group, 'Server'), (m) => log.warning(m))
+      const groupInfo = await readGroup(deps.client, inputs.application, group, 'Server')
+      warnAboutRollbackConfig(groupInfo, (m) => log.warning(m))
+      const point = await restorePoint(deps.client, groupInfo, group, inputs.revision)
+      points.set(group, point)
+      if (point.revision) log.info(`Deployment group ${group} serves ${describeRevision(point.revision) ?? '?'}: restored to it if the rollout fails after this group.`)
+      else if (inputs.groups.length > 1) log.warning(`Deployment group ${group} cannot be restored if the rollout fails after it: ${point.note ?? '?'}.`)
       const active = await activeDeployments(deps.client, inputs.application, group)
       const other = active.find((d) => !isThisCommits(d, inputs.sha))
       if (other) throw new Refusal(`deployment group ${JSON.stringify(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
@@ -41,6 +49,20 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
     throw error
   }
 
+  // Groups that took the new revision, in rollout order.
+  const finished: string[] = []
+  const restoreDeps: RestoreDeps = { writeClient: deps.writeClient, stopClient: deps.stopClient, clock: deps.clock, log, pollMs: deps.pollMs, region: deps.region }
+  const description = restoreDescription(inputs.runUrl)
+  const pointOf = (group: string): RestorePoint => points.get(group) ?? { group, revision: undefined, note: 'no previous revision was recorded' }
+  const start = (groups: readonly string[]): Promise<StartedRestore[]> => startRestores(restoreDeps, inputs.application, groups.map(pointOf), description)
+  const saved = (): { application: string; groups: { group: string; revision: NonNullable<RestorePoint['revision']> }[] } => ({
+    application: inputs.application,
+    groups: finished.flatMap((g) => {
+      const revision = points.get(g)?.revision
+      return revision ? [{ group: g, revision }] : []
+    }),
+  })
+
   for (const [index, group] of inputs.groups.entries()) {
     const stage = `stage ${index + 1}/${inputs.groups.length} (group ${group})`
     const partial = (result: CodeDeployOutcome['result'], reason: string, extra: Partial<CodeDeployOutcome> = {}): CodeDeployOutcome => ({
@@ -51,16 +73,36 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       callsPerPoll,
       ...extra,
     })
+    /**
+     * The rollout failed with `finished` groups on the new revision: redeploy their previous revisions
+     * (`started` when a cancel already sent them). `currentOk`: nothing else is left on the new revision.
+     */
+    const failAndRestore = async (
+      result: CodeDeployOutcome['result'],
+      reason: string,
+      currentOk: boolean,
+      extra: Partial<CodeDeployOutcome> = {},
+      started?: Promise<StartedRestore[]>,
+    ): Promise<CodeDeployOutcome> => {
+      if (finished.length === 0) return partial(result, reason, extra)
+      log.startGroup(`Restoring ${finished.length} finished group${finished.length === 1 ? '' : 's'} (${[...finished].reverse().join(', ')})`)
+      let restored: RestoreResult[]
+      try {
+        restored = await followRestores(restoreDeps, await (started ?? start(finished)))
+      } finally {
+        log.endGroup()
+      }
+      for (const r of restored) if (r.deploymentId) refs.push({ id: r.deploymentId, group: r.group, kind: 'redeploy', status: r.status ?? '?' })
+      const allBack = currentOk && restored.every((r) => r.problem === undefined)
+      return partial(allBack ? 'rolled-back' : 'failed', `${reason}; ${describeRestores(restored)}`, { ...extra, restored })
+    }
     if (index > 0) {
       const reading = await deps.gate.check(deps.signal)
       log.info(`Between stages: ${describeReading(reading)}`)
-      if (deps.signal.aborted) return partial('failed', `the workflow was cancelled before ${stage}; earlier groups keep ${target ?? 'the revision'}`)
+      if (deps.signal.aborted) return failAndRestore('failed', `the workflow was cancelled before ${stage}`, true)
       if (reading.status !== 'pass') {
         const alarm = reading.firing[0]
-        return partial('failed', `${describeReading(reading)} before ${stage}; earlier groups keep ${target ?? 'the revision'}, later ones were not deployed`, {
-          alarm,
-          alarmName: alarm?.name,
-        })
+        return failAndRestore('failed', `${describeReading(reading)} before ${stage}; later groups were not deployed`, true, { alarm, alarmName: alarm?.name })
       }
     }
     log.startGroup(`${stage}: ${target ?? ''}`)
@@ -71,43 +113,52 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
         id = mine.deploymentId
         log.info(`Attaching to this commit's deployment ${id} (${mine.status ?? '?'}) instead of starting another.`)
       } else {
-        if (deps.signal.aborted) return partial(index === 0 ? 'refused' : 'failed', `the workflow was cancelled before ${stage}`)
+        if (deps.signal.aborted) return index === 0 ? partial('refused', `the workflow was cancelled before ${stage}`) : failAndRestore('failed', `the workflow was cancelled before ${stage}`, true)
         id = await createDeployment(deps, inputs, group, inputs.revision ?? {}, undefined)
         log.info(`Created deployment ${id}: ${deploymentLink(deps.region, id)}`)
       }
     } catch (error) {
       log.endGroup()
-      if (error instanceof Refusal) return partial(index === 0 ? 'refused' : 'failed', error.message)
+      if (error instanceof Refusal) return index === 0 ? partial('refused', error.message) : failAndRestore('failed', error.message, true)
       throw error
     }
-    deps.onDeployment(id)
+    deps.onDeployment(id, saved())
     const ref: DeploymentRef = { id, group, kind: 'deployment', status: 'Created' }
     refs.push(ref)
     const watcher = new DeploymentWatcher(deps, id, { readTarget: false, holdOnReady: false })
+    let groupOpen = true
     try {
       const end = await watcher.watch()
-      const c = await conclude(deps, id, end, undefined)
+      // On a cancel, the redeploys of finished groups go out right after the StopDeployment, before its rollback is followed.
+      let early: Promise<StartedRestore[]> | undefined
+      const afterStop = end.kind === 'cancelled' && finished.length > 0 ? (): void => void (early = start(finished)) : undefined
+      const c = await conclude(deps, id, end, undefined, afterStop)
       rows.push(...watcher.rows)
       if (watcher.lastCallsPerPoll !== undefined) callsPerPoll = watcher.lastCallsPerPoll
       stable ??= describeRevision(watcher.info?.previousRevision)
       ref.status = c.finalStatus ?? watcher.info?.status ?? '?'
       if (c.rollbackId) refs.push({ id: c.rollbackId, group, kind: 'rollback', status: c.rollbackStatus ?? '?' })
       if (c.result !== 'promoted') {
-        const earlier = index > 0 ? `; earlier groups (${inputs.groups.slice(0, index).join(', ')}) keep ${target ?? 'the revision'}` : ''
-        return partial(c.result, `${stage}: ${c.reason ?? ''}${earlier}`, {
-          alarm: c.alarm,
-          alarmName: c.alarmName,
-          errorCode: c.errorCode,
-          stopLatencyMs: c.stopLatencyMs,
-          weight: undefined,
-        })
+        const extra = { alarm: c.alarm, alarmName: c.alarmName, errorCode: c.errorCode, stopLatencyMs: c.stopLatencyMs, weight: undefined }
+        let started = early
+        if (c.finalStatus === 'Succeeded') {
+          // Too late to stop: this group has the new revision too, and is restored first.
+          if (early) started = Promise.all([start([group]), early]).then(([a, b]) => [...a, ...b])
+          finished.push(group)
+        }
+        const currentOk = c.result === 'rolled-back' || c.finalStatus === 'Succeeded'
+        groupOpen = false
+        log.endGroup()
+        return await failAndRestore(c.result, `${stage}: ${c.reason ?? ''}`, currentOk, extra, started)
       }
       log.info(`${stage} succeeded.`)
+      finished.push(group)
+      deps.onDeployment(id, index === inputs.groups.length - 1 ? { application: inputs.application, groups: [] } : saved())
     } catch (error) {
       rows.push(...watcher.rows)
       throw new Error(`${stage}, deployment ${id}: ${errorMessage(error)}`)
     } finally {
-      log.endGroup()
+      if (groupOpen) log.endGroup()
     }
   }
   return { ...emptyOutcome('promoted', undefined, base), stableVersion: stable, weight: 100, deployments: refs, rows, callsPerPoll }

@@ -245,6 +245,8 @@ export async function stopAndFollow(
   deps: Pick<WatchDeps, 'stopClient' | 'clock' | 'log' | 'pollMs'>,
   deploymentId: string,
   why: string,
+  /** Called once the StopDeployment answered (before the rollback is followed). */
+  afterStop?: () => void,
 ): Promise<FollowResult> {
   const stopSentAt = deps.clock.now()
   try {
@@ -254,6 +256,7 @@ export async function stopAndFollow(
     if (!(error instanceof Error && error.name === 'DeploymentAlreadyCompletedException')) throw error
     deps.log.warning(`Deployment ${deploymentId} had already ended when it was to be stopped (${why}).`)
   }
+  afterStop?.()
   return { ...(await followRollback(deps, deploymentId)), stopSentAt }
 }
 

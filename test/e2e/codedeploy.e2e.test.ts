@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CodeDeployClient,
   CreateApplicationCommand,
+  CreateDeploymentCommand,
   CreateDeploymentGroupCommand,
   GetDeploymentCommand,
+  GetDeploymentGroupCommand,
   type CreateDeploymentGroupCommandInput,
 } from '@aws-sdk/client-codedeploy'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
@@ -334,5 +336,43 @@ describe('CodeDeploy mode, EC2/on-premises', () => {
     const main = await running
     expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', alarm })
     expect(emu.codedeploy.deployments().some((d) => d.deploymentGroupName === canary.dg && d.creator === 'codeDeployRollback' && d.status === 'Succeeded')).toBe(true)
+  })
+
+  it('restores the finished canary group to its previous revision when the fleet fails', async () => {
+    const canary = await group('Server')
+    const fleet = unique('fleet')
+    await cd.send(new CreateDeploymentGroupCommand({ applicationName: canary.app, deploymentGroupName: fleet, serviceRoleArn: ROLE, autoRollbackConfiguration: ROLLBACK_ALL }))
+    const revisionA = 's3://releases-bucket/app/build-41.zip'
+    const a = { revisionType: 'S3' as const, s3Location: { bucket: 'releases-bucket', key: 'app/build-41.zip', bundleType: 'zip' as const } }
+    // Both groups first serve revision A.
+    const seeded = await Promise.all(
+      [canary.dg, fleet].map(async (dg) => (await cd.send(new CreateDeploymentCommand({ applicationName: canary.app, deploymentGroupName: dg, revision: a }))).deploymentId ?? ''),
+    )
+    await waitFor(async () => {
+      const infos = await Promise.all(seeded.map(async (id) => (await cd.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status))
+      return infos.every((s) => s === 'Succeeded')
+    }, 15_000)
+
+    emu.codedeploy.failNext(fleet, { code: 'HEALTH_CONSTRAINTS', afterMinutes: 2 })
+    const main = await run({ revision, 'codedeploy-application': canary.app, 'codedeploy-deployment-group': `${canary.dg}\n${fleet}` })
+    expect(main.failed, describeRun(main)).toBe(true)
+    expect(main.outputs).toMatchObject({ result: 'rolled-back', 'restored-groups': canary.dg })
+    expect(main.errors.join('\n')).toContain('HEALTH_CONSTRAINTS')
+    expect(main.errors.join('\n')).toContain(`group ${canary.dg} restored to ${revisionA}`)
+    expect(main.summary).toContain(`${canary.dg}: restored to ${revisionA}`)
+    expect(main.summary).toContain('| redeploy |')
+
+    // The canary group's latest successful deployment is a redeploy of revision A, described as this run's rollback.
+    const last = (await cd.send(new GetDeploymentGroupCommand({ applicationName: canary.app, deploymentGroupName: canary.dg }))).deploymentGroupInfo?.lastSuccessfulDeployment?.deploymentId ?? ''
+    expect(last).not.toBe(seeded[0])
+    const info = (await cd.send(new GetDeploymentCommand({ deploymentId: last }))).deploymentInfo
+    expect(info?.status).toBe('Succeeded')
+    expect(info?.revision?.s3Location?.key).toBe('app/build-41.zip')
+    expect(info?.description).toMatch(/^canary-release rollback of run /)
+    expect(info?.description).not.toContain(main.env['GITHUB_SHA'])
+    // The fleet went back through CodeDeploy's own rollback.
+    const fleetDeployments = emu.codedeploy.deployments().filter((d) => d.deploymentGroupName === fleet)
+    expect(fleetDeployments.some((d) => d.creator === 'codeDeployRollback' && d.status === 'Succeeded')).toBe(true)
+    expect((await runPost(main)).stdout).toContain('Nothing to clean up.')
   })
 })
