@@ -30,7 +30,8 @@ function retrySettings(purpose: ClientPurpose) {
   }
 }
 
-function common(region: string, purpose: ClientPurpose) {
+/** Region, user agent, retry budget and timeouts for any AWS client of the given purpose. */
+export function clientSettings(region: string, purpose: ClientPurpose) {
   return {
     region,
     customUserAgent: USER_AGENT,
@@ -40,9 +41,9 @@ function common(region: string, purpose: ClientPurpose) {
 }
 
 export function lambdaClient(region: string, purpose: ClientPurpose): LambdaClient {
-  return new LambdaClient(common(region, purpose))
+  return new LambdaClient(clientSettings(region, purpose))
 }
 
 export function cloudWatchClient(region: string): CloudWatchClient {
-  return new CloudWatchClient(common(region, 'poll'))
+  return new CloudWatchClient(clientSettings(region, 'poll'))
 }
