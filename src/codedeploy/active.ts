@@ -5,6 +5,7 @@ import {
   type DeploymentInfo,
   type DeploymentStatus,
 } from '@aws-sdk/client-codedeploy'
+import { quote } from '../quote.js'
 
 export const ACTIVE_STATUSES: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready']
 
@@ -38,6 +39,6 @@ export function limitExceededId(error: unknown): string | undefined {
 
 export function describeActive(info: DeploymentInfo): string {
   const who = info.creator === 'codeDeployRollback' ? 'a rollback' : info.creator === 'user' ? 'a deployment' : `a ${info.creator ?? ''} deployment`
-  const description = info.description ? `, ${JSON.stringify(info.description)}` : ''
+  const description = info.description ? `, ${quote(info.description)}` : ''
   return `${who} ${info.deploymentId ?? '?'} (${info.status ?? '?'}${description})`
 }

@@ -19,6 +19,7 @@ import type { CodeDeployInputs } from './inputs.js'
 import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef } from './outcome.js'
 import { describeRevision } from './revision.js'
 import { DeploymentWatcher, stopAndFollow, type WatchDeps } from './watcher.js'
+import { quote } from '../quote.js'
 
 export interface ReleaseDeps extends WatchDeps {
   /** Writes: CreateDeploymentConfig, CreateDeployment, ContinueDeployment. */
@@ -42,12 +43,12 @@ export async function readGroup(client: CodeDeployClient, application: string, g
   try {
     info = (await client.send(new GetDeploymentGroupCommand({ applicationName: application, deploymentGroupName: group }))).deploymentGroupInfo
   } catch (error) {
-    throw new Refusal(`cannot read deployment group ${JSON.stringify(group)} of application ${JSON.stringify(application)}: ${errorMessage(error)}`)
+    throw new Refusal(`cannot read deployment group ${quote(group)} of application ${quote(application)}: ${errorMessage(error)}`)
   }
-  if (!info) throw new Refusal(`deployment group ${JSON.stringify(group)} was not returned`)
+  if (!info) throw new Refusal(`deployment group ${quote(group)} was not returned`)
   if (platform !== undefined && info.computePlatform !== undefined && info.computePlatform !== platform) {
     const expects = { Lambda: 'function-name and version', ECS: 'appspec', Server: 'revision' }[info.computePlatform as ComputePlatform] ?? '?'
-    throw new Refusal(`deployment group ${JSON.stringify(group)} is for the ${info.computePlatform} compute platform, but the inputs describe a ${platform} deployment; it needs ${expects}`)
+    throw new Refusal(`deployment group ${quote(group)} is for the ${info.computePlatform} compute platform, but the inputs describe a ${platform} deployment; it needs ${expects}`)
   }
   return info
 }
@@ -66,7 +67,7 @@ export function warnAboutRollbackConfig(group: DeploymentGroupInfo, warn: (m: st
 /** Gate check before the first write: every alarm must exist, none may fire. */
 export async function checkGateBeforeStart(gate: Gate, signal: AbortSignal): Promise<void> {
   const reading = await gate.check(signal)
-  if (reading.missing.length > 0) throw new Refusal(`alarm not found: ${reading.missing.map((n) => JSON.stringify(n)).join(', ')}`)
+  if (reading.missing.length > 0) throw new Refusal(`alarm not found: ${reading.missing.map(quote).join(', ')}`)
   if (reading.status !== 'pass') throw new Refusal(describeReading(reading))
 }
 
@@ -143,7 +144,7 @@ export async function createDeployment(
     if (active === undefined) throw error
     let id = active
     if (id === '') id = (await activeDeployments(deps.client, inputs.application, group))[0]?.deploymentId ?? 'unknown'
-    throw new Refusal(`deployment group ${JSON.stringify(group)} already has an active deployment ${id}; wait for it to end, or stop it with mode: rollback`)
+    throw new Refusal(`deployment group ${quote(group)} already has an active deployment ${id}; wait for it to end, or stop it with mode: rollback`)
   }
 }
 
@@ -166,7 +167,7 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
     const mine = active.find((d) => isThisCommits(d, inputs.sha))
     const other = active.find((d) => !isThisCommits(d, inputs.sha))
     if (other) {
-      throw new Refusal(`deployment group ${JSON.stringify(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
+      throw new Refusal(`deployment group ${quote(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
     }
     if (deps.signal.aborted) throw new Refusal('the workflow was cancelled before any change')
     if (mine?.deploymentId) {

@@ -10,6 +10,7 @@ import { describeRevision } from './revision.js'
 import type { CodeDeployInputs } from './inputs.js'
 import { describeRestores, followRestores, restoreDescription, restorePoint, startRestores, type RestoreDeps, type RestorePoint, type RestoreResult, type StartedRestore } from './restore.js'
 import { DeploymentWatcher } from './watcher.js'
+import { quote } from '../quote.js'
 
 /**
  * EC2/on-premises: the same revision to each deployment group in turn (a canary group first, then
@@ -39,7 +40,7 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       else if (inputs.groups.length > 1) log.warning(`Deployment group ${group} cannot be restored if the rollout fails after it: ${point.note ?? '?'}.`)
       const active = await activeDeployments(deps.client, inputs.application, group)
       const other = active.find((d) => !isThisCommits(d, inputs.sha))
-      if (other) throw new Refusal(`deployment group ${JSON.stringify(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
+      if (other) throw new Refusal(`deployment group ${quote(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
       const mine = active[0]
       if (mine) attach.set(group, mine)
     }

@@ -12,6 +12,7 @@ import { errorMessage } from '../errors.js'
 import { describeReading, type AlarmState, type Gate, type GateReading } from '../gate.js'
 import type { Log } from '../log.js'
 import type { PollRow } from './outcome.js'
+import { quote } from '../quote.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
 export const DEFAULT_MAX_UNREADABLE = 3
@@ -137,7 +138,7 @@ export class DeploymentWatcher {
 
       if (reading.status === 'fail') {
         const alarm = reading.firing[0] as AlarmState
-        return { kind: 'alarm', alarm, reason: `alarm ${JSON.stringify(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt }
+        return { kind: 'alarm', alarm, reason: `alarm ${quote(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt }
       }
       if (reading.status === 'inconclusive') {
         this.unreadableGate += 1

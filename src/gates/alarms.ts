@@ -11,6 +11,7 @@ import { errorMessage } from '../errors.js'
 import type { AlarmFiring, AlarmState, AlarmStateValue, Gate, GateReading } from '../gate.js'
 import type { Config, InsufficientDataPolicy } from '../inputs.js'
 import { alarmLink } from '../links.js'
+import { quote } from '../quote.js'
 
 /** DescribeAlarms accepts at most 100 names per call. */
 export const ALARM_NAMES_PER_CALL = 100
@@ -93,7 +94,7 @@ export class AlarmGate implements Gate {
     )
     if (firing.length > 0) return { status: 'fail', at, firing, insufficient, missing, error: undefined, alarms }
     if (missing.length > 0) {
-      const error = `CloudWatch did not return ${missing.map((n) => JSON.stringify(n)).join(', ')}`
+      const error = `CloudWatch did not return ${missing.map(quote).join(', ')}`
       return { status: 'inconclusive', at, firing, insufficient, missing, error, alarms }
     }
     return { status: 'pass', at, firing, insufficient, missing, error: undefined, alarms }
