@@ -1,9 +1,9 @@
 // Typed fetch wrapper for the /_emulator/ control API, for processes that don't own the emulator.
-import type { AlarmHistoryItem, AlarmState } from './cloudwatch.js'
-import type { DeploymentSummary } from './codedeploy-control.js'
-import type { CodeDeploySettings, FailSpec, HookMode, PendingHook } from './codedeploy-progress.js'
+import type { AlarmHistoryItem, AlarmState } from './cloudwatch/cloudwatch.js'
+import type { DeploymentSummary } from './codedeploy/control.js'
+import type { CodeDeploySettings, FailSpec, HookMode, PendingHook } from './codedeploy/progress.js'
 import type { CallRecord, FaultConfig } from './faults.js'
-import type { AliasHistoryEntry, Weights } from './lambda.js'
+import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 
 export class EmulatorControl {
   constructor(private readonly url: string) {}
@@ -20,7 +20,10 @@ export class EmulatorControl {
   }
 
   async health(): Promise<boolean> {
-    return this.call<{ ok: boolean }>('GET', 'health').then((r) => r.ok, () => false)
+    return this.call<{ ok: boolean }>('GET', 'health').then(
+      (r) => r.ok,
+      () => false,
+    )
   }
   async setAlarmState(name: string, state: AlarmState, reason?: string): Promise<void> {
     await this.call('POST', `alarms/${encodeURIComponent(name)}/state`, { state, ...(reason !== undefined && { reason }) })

@@ -1,12 +1,12 @@
 // HTTP control API under /_emulator/ for tests and demos running in other processes.
 // Never subject to faults or policy: the router handles these before fault injection.
-import type { AlarmState } from './cloudwatch.js'
-import { handleCodeDeployControl } from './codedeploy-control.js'
+import type { AlarmState } from './cloudwatch/cloudwatch.js'
+import { handleCodeDeployControl } from './codedeploy/control.js'
 import type { EmulatorCore } from './core.js'
 import type { FaultConfig } from './faults.js'
 import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
 import { ApiError } from './service.js'
-import type { Weights } from './lambda.js'
+import type { Weights } from './lambda/lambda.js'
 
 export const CONTROL_PREFIX = '_emulator'
 
@@ -22,7 +22,7 @@ const isStrList = (x: unknown): boolean => Array.isArray(x) && x.every((s) => ty
 
 export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse {
   const [, a, b, c] = req.segments
-  const route = `${req.method} ${a ?? ''}${b === undefined ? '' : '/' + (a === 'alarms' ? ':name' : b)}${c === undefined ? '' : '/' + c}`
+  const route = `${req.method} ${a ?? ''}${b === undefined ? '' : `/${a === 'alarms' ? ':name' : b}`}${c === undefined ? '' : `/${c}`}`
   const body = req.method === 'POST' ? parseJsonBody(req) : {}
   switch (route) {
     case 'GET health':

@@ -1,10 +1,10 @@
 // In-process emulator state and the programmatic control surface shared by server and control routes.
-import { CloudWatchState, createCloudWatchService, type AlarmState, type AlarmHistoryItem } from './cloudwatch.js'
-import { createCodeDeployService } from './codedeploy.js'
-import { codeDeployControl, type CodeDeployControlApi } from './codedeploy-control.js'
-import { CodeDeployState, type CodeDeploySettings } from './codedeploy-progress.js'
+import { CloudWatchState, createCloudWatchService, type AlarmState, type AlarmHistoryItem } from './cloudwatch/cloudwatch.js'
+import { createCodeDeployService } from './codedeploy/codedeploy.js'
+import { codeDeployControl, type CodeDeployControlApi } from './codedeploy/control.js'
+import { CodeDeployState, type CodeDeploySettings } from './codedeploy/progress.js'
 import { FaultInjector, type CallRecord, type FaultConfig } from './faults.js'
-import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda.js'
+import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda/lambda.js'
 import type { EmulatedService } from './service.js'
 
 export interface SeedAlarmOptions {
@@ -34,11 +34,7 @@ export class EmulatorCore {
     this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy) }
     this.codedeploy = codeDeployControl(this.state.codedeploy)
     this.faults = new FaultInjector(seed)
-    this.services = [
-      createLambdaService(this.state.lambda),
-      createCloudWatchService(this.state.cloudwatch),
-      createCodeDeployService(this.state.codedeploy),
-    ]
+    this.services = [createLambdaService(this.state.lambda), createCloudWatchService(this.state.cloudwatch), createCodeDeployService(this.state.codedeploy)]
   }
 
   /** Stops background timers (CodeDeploy ticker). */

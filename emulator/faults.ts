@@ -82,9 +82,7 @@ export class FaultInjector {
     const c = this.config
     if (c.unavailable?.includes(service)) return { kind: 'unavailable', latencyMs: 0 }
     if (!this.isAllowed(iamAction)) return { kind: 'denied', latencyMs: 0 }
-    const inScope =
-      (c.services === undefined || c.services.includes(service)) &&
-      (c.operations === undefined || c.operations.includes(operation))
+    const inScope = (c.services === undefined || c.services.includes(service)) && (c.operations === undefined || c.operations.includes(operation))
     if (!inScope) return { kind: undefined, latencyMs: 0 }
     // Always draw all three so one rate change does not shift the other outcomes' sequence.
     const [d, t, e] = [this.rand(), this.rand(), this.rand()]

@@ -2,14 +2,14 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AlarmState } from './cloudwatch.js'
-import type { CodeDeployControlApi } from './codedeploy-control.js'
-import type { CodeDeploySettings } from './codedeploy-progress.js'
+import type { AlarmState } from './cloudwatch/cloudwatch.js'
+import type { CodeDeployControlApi } from './codedeploy/control.js'
+import type { CodeDeploySettings } from './codedeploy/progress.js'
 import { CONTROL_PREFIX, handleControl } from './control.js'
 import { EmulatorCore } from './core.js'
 import type { CallRecord, FaultConfig } from './faults.js'
 import { accessKeyIdFrom, type ApiRequest, type ApiResponse } from './http.js'
-import type { AliasHistoryEntry, Weights } from './lambda.js'
+import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 import { ApiError, type EmulatedService } from './service.js'
 
 export interface Emulator {
@@ -44,7 +44,10 @@ async function readRequest(req: IncomingMessage): Promise<ApiRequest> {
   return {
     method: req.method ?? 'GET',
     // Decode per segment so URL-encoded ARNs (colons as %3A) come through intact.
-    segments: url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s)),
+    segments: url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s)),
     query: url.searchParams,
     headers: req.headers,
     body: Buffer.concat(chunks).toString('utf8'),

@@ -22,20 +22,14 @@ export interface EmulatedService {
 export function jsonRpcOperation(req: ApiRequest, targetPrefix: string): string | undefined {
   const target = req.headers['x-amz-target']
   if (req.method !== 'POST' || typeof target !== 'string') return undefined
-  return target.startsWith(targetPrefix + '.') ? target.slice(targetPrefix.length + 1) : undefined
+  return target.startsWith(`${targetPrefix}.`) ? target.slice(targetPrefix.length + 1) : undefined
 }
 
 /**
  * awsJson error. With awsQueryCompatible the SDK takes the code from `x-amzn-query-error`
  * (`Code;Sender|Receiver`) before `__type`, so both carry the query-style code.
  */
-export function jsonRpcError(
-  status: number,
-  code: string,
-  message: string,
-  queryCompatible: boolean,
-  headers: Record<string, string> = {},
-): ApiResponse {
+export function jsonRpcError(status: number, code: string, message: string, queryCompatible: boolean, headers: Record<string, string> = {}): ApiResponse {
   const h: Record<string, string> = { 'content-type': 'application/x-amz-json-1.0', ...headers }
   if (queryCompatible) h['x-amzn-query-error'] = `${code};${status >= 500 ? 'Receiver' : 'Sender'}`
   return { status, headers: h, body: { __type: code, message } }

@@ -2,7 +2,7 @@
  * npm run bench: measures the action's bundle against its performance targets and writes BENCHMARKS.md.
  *
  * Everything runs on this machine, on loopback, against the built-in AWS emulator (in-process), and
- * runs the bundled action the way the GitHub runner does (test/e2e/runner.ts). This is a measurement,
+ * runs the bundled action the way the GitHub runner does (__tests__/e2e/runner.ts). This is a measurement,
  * not a test: a figure that misses its target is reported as such and the script still exits 0
  * (it exits 1 only if it could not measure).
  *
@@ -19,7 +19,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import os from 'node:os'
 import { join, relative } from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/server.js'
-import { REPO_ROOT, runAction, type ActionRun } from '../test/e2e/runner.js'
+import { REPO_ROOT, runAction, type ActionRun } from '../__tests__/e2e/runner.js'
 import { bytes, markdownTable, max, median, min, ms, num, sleep, textTable } from './bench/stats.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -64,7 +64,11 @@ function parseArgs(argv: readonly string[]): Options {
   let partial = false
   for (const arg of argv) {
     if (arg.startsWith('--only=')) {
-      const names = arg.slice('--only='.length).split(',').map((s) => s.trim()).filter((s) => s !== '')
+      const names = arg
+        .slice('--only='.length)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
       for (const n of names) {
         if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`unknown section "${n}" (known: ${SECTIONS.join(', ')})`)
       }
@@ -567,7 +571,18 @@ function detailSections(r: Results, bundle: Bundle): string[] {
     const range = (xs: number[]): string => (min(xs) === max(xs) ? num(median(xs)) : `${num(median(xs))} (${num(min(xs))}–${num(max(xs))})`)
     out.push(
       markdownTable(
-        ['Functions', 'Alarms', 'Polls', 'DescribeAlarms in bake', 'DescribeAlarms / poll', 'Expected', 'Lambda during bake', 'Lambda before bake', 'Lambda after bake', 'Wall'],
+        [
+          'Functions',
+          'Alarms',
+          'Polls',
+          'DescribeAlarms in bake',
+          'DescribeAlarms / poll',
+          'Expected',
+          'Lambda during bake',
+          'Lambda before bake',
+          'Lambda after bake',
+          'Wall',
+        ],
         r.calls.map((c) => [
           String(c.functions),
           String(c.alarms),
@@ -596,10 +611,7 @@ function detailSections(r: Results, bundle: Bundle): string[] {
       '',
       markdownTable(
         ['', 'Median wall', 'Min', 'Max', 'CPU time (user + sys)', 'Max RSS'],
-        [
-          ['`node -e 0`', c.bare, c.statsBare] as const,
-          ['`node dist/index.js`', c.action, c.statsAction] as const,
-        ].map(([name, xs, st]) => [
+        [['`node -e 0`', c.bare, c.statsBare] as const, ['`node dist/index.js`', c.action, c.statsAction] as const].map(([name, xs, st]) => [
           name,
           ms(median(xs)),
           ms(min(xs)),
@@ -621,7 +633,10 @@ function detailSections(r: Results, bundle: Bundle): string[] {
     '',
     markdownTable(
       ['File', 'Bytes'],
-      [...bundle.files.map((f) => [`dist/${f.name}`, f.size.toLocaleString('en-US')]), ['**total**', bundle.files.reduce((s, f) => s + f.size, 0).toLocaleString('en-US')]],
+      [
+        ...bundle.files.map((f) => [`dist/${f.name}`, f.size.toLocaleString('en-US')]),
+        ['**total**', bundle.files.reduce((s, f) => s + f.size, 0).toLocaleString('en-US')],
+      ],
     ),
     '',
   )
@@ -679,7 +694,7 @@ function renderReport(rows: Row[], r: Results, bundle: Bundle, m: Machine, date:
     'npm run bench    # = tsx scripts/bench.ts; prints the tables and writes BENCHMARKS.md',
     '```',
     '',
-    'Every rollout runs the bundle exactly as the GitHub runner does (`runAction` from `test/e2e/runner.ts`: `INPUT_*` environment, ' +
+    'Every rollout runs the bundle exactly as the GitHub runner does (`runAction` from `__tests__/e2e/runner.ts`: `INPUT_*` environment, ' +
       'file commands, a hermetic environment) with `AWS_ENDPOINT_URL` pointing at the built-in emulator (`startEmulator()` from ' +
       '`emulator/server.ts`), started in the benchmark process on 127.0.0.1, a fresh one for every run. Times of API calls are the ' +
       "emulator's receive times (`calls()`). A benchmark is not a test: a missed target shows here, and `npm run bench` still exits 0.",
@@ -755,7 +770,12 @@ async function main(): Promise<void> {
   if (opts.only.has('size')) rows.push(sizeRow(bundle))
   const totalMs = Date.now() - startedAt
   log('')
-  log(textTable(['Figure', 'Target', 'Measured', 'Meets'], rows.map((x) => [x.figure, x.target, x.measured, verdict(x.meets).replace(/\*/g, '')])))
+  log(
+    textTable(
+      ['Figure', 'Target', 'Measured', 'Meets'],
+      rows.map((x) => [x.figure, x.target, x.measured, verdict(x.meets).replace(/\*/g, '')]),
+    ),
+  )
   log('\nFor reference: other AWS actions start in +137 to +211 ms over bare node, with 3.0–3.9 MB of dist/.')
   log(`Benchmark took ${(totalMs / 1000).toFixed(0)} s.`)
   if (opts.out !== undefined) {

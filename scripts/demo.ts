@@ -4,7 +4,7 @@
  * alarm fires mid-bake and the action rolls back. Needs no AWS account and no Python.
  */
 import { startEmulator, type Emulator } from '../emulator/server.js'
-import { runAction, unescapeData, type ActionRun } from '../test/e2e/runner.js'
+import { runAction, unescapeData, type ActionRun } from '../__tests__/e2e/runner.js'
 
 const FUNCTION = 'orders-api'
 const ALARM = 'orders-api-errors'
@@ -73,9 +73,7 @@ async function main(): Promise<void> {
     const rollback = await running
     show('Release 2: version 3, stages 20%:10s, 100% — the alarm fires mid-bake', rollback)
 
-    const rollbackWrite = emulator
-      .aliasHistory()
-      .find((entry) => entry.at >= firedAt && entry.function === FUNCTION && Object.keys(entry.weights).length === 0)
+    const rollbackWrite = emulator.aliasHistory().find((entry) => entry.at >= firedAt && entry.function === FUNCTION && Object.keys(entry.weights).length === 0)
     console.log(`\nAfter release 2: ${aliasLine(emulator)}`)
     if (rollbackWrite) console.log(`Alarm to rollback write: ${rollbackWrite.at - firedAt} ms (poll-interval 1s)`)
     const ok = promote.exitCode === 0 && rollback.exitCode === 1 && rollback.outputs['result'] === 'rolled-back'

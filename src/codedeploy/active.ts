@@ -5,7 +5,7 @@ import {
   type DeploymentInfo,
   type DeploymentStatus,
 } from '@aws-sdk/client-codedeploy'
-import { quote } from '../quote.js'
+import { quote } from '../core/quote.js'
 
 export const ACTIVE_STATUSES: DeploymentStatus[] = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready']
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml, stringify } from 'yaml'
-import { InputError } from '../errors.js'
-import { quote } from '../quote.js'
+import { InputError } from '../core/errors.js'
+import { quote } from '../core/quote.js'
 
 export interface LambdaAppSpecInput {
   readonly functionName: string

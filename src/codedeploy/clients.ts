@@ -1,5 +1,5 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy'
-import { clientSettings, type ClientPurpose } from '../aws.js'
+import { clientSettings, type ClientPurpose } from '../aws/clients.js'
 
 /** A CodeDeploy client with the shared budgets: use a separate `rollback` client for StopDeployment, so throttled polls cannot spend its retries. */
 export function codeDeployClient(region: string, purpose: ClientPurpose): CodeDeployClient {

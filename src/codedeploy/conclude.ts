@@ -1,6 +1,6 @@
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy'
-import type { RolloutResult } from '../engine.js'
-import type { AlarmState } from '../gate.js'
+import type { RolloutResult } from '../core/engine.js'
+import type { AlarmState } from '../core/gate.js'
 import { followRollback, stopAndFollow, type FollowResult, type WatchDeps, type WatchEnd } from './watcher.js'
 
 /** What a watched deployment came to, once any rollback has been followed to its end. */
@@ -21,7 +21,12 @@ export interface Conclusion {
 /** The alarms CodeDeploy names in an ALARM_ACTIVE message: "... Activated alarms: <a, b>". */
 export function alarmsFromMessage(message: string | undefined): string[] {
   const list = /Activated alarms: <([^>]*)>/.exec(message ?? '')?.[1]
-  return list ? list.split(',').map((a) => a.trim()).filter((a) => a !== '') : []
+  return list
+    ? list
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '')
+    : []
 }
 
 function codeDeployError(info: DeploymentInfo | undefined): { code: string | undefined; text: string } {
@@ -31,14 +36,23 @@ function codeDeployError(info: DeploymentInfo | undefined): { code: string | und
   return { code, text }
 }
 
-function afterRollback(follow: Omit<FollowResult, 'stopSentAt'>, weightBefore: number | undefined): Pick<Conclusion, 'result' | 'weight' | 'rollbackId' | 'rollbackStatus'> & { note: string } {
+function afterRollback(
+  follow: Omit<FollowResult, 'stopSentAt'>,
+  weightBefore: number | undefined,
+): Pick<Conclusion, 'result' | 'weight' | 'rollbackId' | 'rollbackStatus'> & { note: string } {
   const status = follow.rollback?.status
   if (follow.rollbackId && status === 'Succeeded') {
     return { result: 'rolled-back', weight: 0, rollbackId: follow.rollbackId, rollbackStatus: status, note: `rollback ${follow.rollbackId} succeeded` }
   }
   if (follow.rollbackId) {
     const err = codeDeployError(follow.rollback)
-    return { result: 'failed', weight: weightBefore, rollbackId: follow.rollbackId, rollbackStatus: status, note: `rollback ${follow.rollbackId} ended ${status ?? '?'} (${err.text})` }
+    return {
+      result: 'failed',
+      weight: weightBefore,
+      rollbackId: follow.rollbackId,
+      rollbackStatus: status,
+      note: `rollback ${follow.rollbackId} ended ${status ?? '?'} (${err.text})`,
+    }
   }
   return { result: 'failed', weight: weightBefore, rollbackId: undefined, rollbackStatus: undefined, note: 'no rollback deployment was created' }
 }

@@ -1,12 +1,7 @@
-import {
-  CreateDeploymentConfigCommand,
-  GetDeploymentConfigCommand,
-  type CodeDeployClient,
-  type TrafficRoutingConfig,
-} from '@aws-sdk/client-codedeploy'
-import { describeStages, type Stage } from '../stages.js'
-import { InputError } from '../errors.js'
-import { quote } from '../quote.js'
+import { CreateDeploymentConfigCommand, GetDeploymentConfigCommand, type CodeDeployClient, type TrafficRoutingConfig } from '@aws-sdk/client-codedeploy'
+import { describeStages, type Stage } from '../core/stages.js'
+import { InputError } from '../core/errors.js'
+import { quote } from '../core/quote.js'
 
 export type ComputePlatform = 'Lambda' | 'ECS' | 'Server'
 

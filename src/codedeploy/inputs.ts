@@ -1,8 +1,8 @@
 import type { RevisionLocation } from '@aws-sdk/client-codedeploy'
-import { InputError } from '../errors.js'
-import { runUrl } from '../github/reporter.js'
-import { parseFunctionName, type Config, type InputReader } from '../inputs.js'
-import { quote } from '../quote.js'
+import { InputError } from '../core/errors.js'
+import { runUrl } from '../report/github-reporter.js'
+import { parseFunctionName, type Config, type InputReader } from '../core/inputs.js'
+import { quote } from '../core/quote.js'
 import { readEcsAppSpec, type EcsAppSpec } from './appspec.js'
 import { chooseConfig, type ComputePlatform, type ConfigChoice } from './deployment-config.js'
 import { parseServerRevision } from './revision.js'
@@ -81,7 +81,10 @@ export function readCodeDeployInputs(config: Config, read: InputReader, env: Nod
   const hasFunction = config.targets.length > 0
   const given = [hasFunction && 'function-name', appspecPath && 'appspec', revisionText && 'revision'].filter((x): x is string => Boolean(x))
   if (given.length > 1) {
-    throw new InputError(given[1] as string, `cannot be combined with ${given[0] as string}: function-name is for Lambda, appspec for ECS, revision for EC2/on-premises`)
+    throw new InputError(
+      given[1] as string,
+      `cannot be combined with ${given[0] as string}: function-name is for Lambda, appspec for ECS, revision for EC2/on-premises`,
+    )
   }
   const platform: ComputePlatform | undefined = hasFunction ? 'Lambda' : appspecPath ? 'ECS' : revisionText ? 'Server' : undefined
   if (platform === undefined && config.mode !== 'rollback') {
@@ -119,7 +122,8 @@ export function readCodeDeployInputs(config: Config, read: InputReader, env: Nod
   const workspace = env['GITHUB_WORKSPACE'] || process.cwd()
   const ecs = platform === 'ECS' && config.mode !== 'rollback' ? readEcsAppSpec(appspecPath, workspace) : undefined
   const revision = platform === 'Server' ? parseServerRevision(revisionText, get('bundle-type') || 'zip') : undefined
-  const configChoice = platform === undefined || config.mode === 'rollback' ? ({ kind: 'group' } as const) : chooseConfig(platform, config.stages, config.stagesGiven)
+  const configChoice =
+    platform === undefined || config.mode === 'rollback' ? ({ kind: 'group' } as const) : chooseConfig(platform, config.stages, config.stagesGiven)
 
   const shaRaw = (env['GITHUB_SHA'] ?? '').trim()
   const sha = SHA.test(shaRaw) ? shaRaw.toLowerCase() : ''

@@ -1,8 +1,8 @@
 import { GetDeploymentConfigCommand, GetDeploymentCommand, type CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
-import { errorMessage } from '../errors.js'
-import { describeReading, type Gate } from '../gate.js'
-import type { Log } from '../log.js'
+import { errorMessage } from '../core/errors.js'
+import { describeReading, type Gate } from '../core/gate.js'
+import type { Log } from '../core/log.js'
 import { activeDeployments, describeActive, isThisCommits } from './active.js'
 import { deploymentLink } from './clients.js'
 import { describeRouting } from './deployment-config.js'
@@ -32,7 +32,10 @@ export async function rollbackActive(deps: WatchDeps, inputs: CodeDeployInputs, 
       const follow = await stopAndFollow(deps, id, 'mode: rollback')
       refs.push({ id, group, kind: 'deployment', status: follow.original?.status ?? '?' })
       if (follow.rollbackId) refs.push({ id: follow.rollbackId, group, kind: 'rollback', status: follow.rollback?.status ?? '?' })
-      if (follow.rollback?.status !== 'Succeeded') problems.push(`${id}: ${follow.rollbackId ? `rollback ${follow.rollbackId} ended ${follow.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`)
+      if (follow.rollback?.status !== 'Succeeded')
+        problems.push(
+          `${id}: ${follow.rollbackId ? `rollback ${follow.rollbackId} ended ${follow.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`,
+        )
     }
   }
   const reason = refs.length === 0 ? 'no active deployment to roll back' : problems.length > 0 ? problems.join('; ') : undefined
@@ -115,7 +118,8 @@ export async function planDeployment(deps: PlanDeps, inputs: CodeDeployInputs): 
       return `serves version ${alias.FunctionVersion ?? '?'}`
     })
   }
-  if (inputs.ecs) lines.push(`ECS: task definition ${inputs.ecs.taskDefinition}, container ${inputs.ecs.containerName}:${inputs.ecs.containerPort} (${inputs.ecs.path})`)
+  if (inputs.ecs)
+    lines.push(`ECS: task definition ${inputs.ecs.taskDefinition}, container ${inputs.ecs.containerName}:${inputs.ecs.containerPort} (${inputs.ecs.path})`)
   if (inputs.revision) lines.push(`EC2/on-prem: ${describeRevision(inputs.revision) ?? '?'} to ${inputs.groups.join(' → ')}`)
   return { problems, lines }
 }

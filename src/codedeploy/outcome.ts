@@ -1,5 +1,5 @@
-import type { RolloutResult } from '../engine.js'
-import type { AlarmState } from '../gate.js'
+import type { RolloutResult } from '../core/engine.js'
+import type { AlarmState } from '../core/gate.js'
 import type { RestoreResult } from './restore.js'
 
 /** One row of the progress table: consecutive polls that saw the same thing are merged. */

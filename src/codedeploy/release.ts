@@ -6,10 +6,10 @@ import {
   type DeploymentGroupInfo,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy'
-import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
-import { errorMessage } from '../errors.js'
-import type { SavedRestore } from '../saved-state.js'
-import { describeReading, type Gate } from '../gate.js'
+import { GetAliasCommand, type GetAliasCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda'
+import { errorMessage } from '../core/errors.js'
+import type { SavedRestore } from '../core/saved-state.js'
+import { describeReading, type Gate } from '../core/gate.js'
 import { lambdaAppSpec, taskDefinitionOf } from './appspec.js'
 import { activeDeployments, describeActive, isThisCommits, limitExceededId } from './active.js'
 import { deploymentLink } from './clients.js'
@@ -19,7 +19,7 @@ import type { CodeDeployInputs } from './inputs.js'
 import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef } from './outcome.js'
 import { describeRevision } from './revision.js'
 import { DeploymentWatcher, stopAndFollow, type WatchDeps } from './watcher.js'
-import { quote } from '../quote.js'
+import { quote } from '../core/quote.js'
 
 export interface ReleaseDeps extends WatchDeps {
   /** Writes: CreateDeploymentConfig, CreateDeployment, ContinueDeployment. */
@@ -38,7 +38,12 @@ export class Refusal extends Error {
 }
 
 /** GetDeploymentGroup, checked against what the inputs describe. */
-export async function readGroup(client: CodeDeployClient, application: string, group: string, platform: ComputePlatform | undefined): Promise<DeploymentGroupInfo> {
+export async function readGroup(
+  client: CodeDeployClient,
+  application: string,
+  group: string,
+  platform: ComputePlatform | undefined,
+): Promise<DeploymentGroupInfo> {
   let info: DeploymentGroupInfo | undefined
   try {
     info = (await client.send(new GetDeploymentGroupCommand({ applicationName: application, deploymentGroupName: group }))).deploymentGroupInfo
@@ -48,7 +53,9 @@ export async function readGroup(client: CodeDeployClient, application: string, g
   if (!info) throw new Refusal(`deployment group ${quote(group)} was not returned`)
   if (platform !== undefined && info.computePlatform !== undefined && info.computePlatform !== platform) {
     const expects = { Lambda: 'function-name and version', ECS: 'appspec', Server: 'revision' }[info.computePlatform as ComputePlatform] ?? '?'
-    throw new Refusal(`deployment group ${quote(group)} is for the ${info.computePlatform} compute platform, but the inputs describe a ${platform} deployment; it needs ${expects}`)
+    throw new Refusal(
+      `deployment group ${quote(group)} is for the ${info.computePlatform} compute platform, but the inputs describe a ${platform} deployment; it needs ${expects}`,
+    )
   }
   return info
 }
@@ -80,7 +87,7 @@ interface Versions {
 async function lambdaVersions(deps: ReleaseDeps, inputs: CodeDeployInputs): Promise<{ current: string; promoted: boolean }> {
   const lambda = inputs.lambda
   if (!lambda || !deps.lambda) throw new Error('internal: no Lambda inputs')
-  let alias
+  let alias: GetAliasCommandOutput
   try {
     alias = await deps.lambda.send(new GetAliasCommand({ FunctionName: lambda.functionName, Name: lambda.alias }))
   } catch (error) {
@@ -192,7 +199,10 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
         }
       }
       configName = await ensureConfig(deps.writeClient, platform, inputs.configChoice, (m) => log.info(m))
-      const routing = inputs.configChoice.kind === 'group' ? `the group's config ${groupInfo.deploymentConfigName ?? '?'}` : `${configName ?? ''} (${describeRouting(inputs.configChoice.routing)})`
+      const routing =
+        inputs.configChoice.kind === 'group'
+          ? `the group's config ${groupInfo.deploymentConfigName ?? '?'}`
+          : `${configName ?? ''} (${describeRouting(inputs.configChoice.routing)})`
       log.info(`Deploying ${describeTarget(inputs, current)} with ${routing}.`)
       deploymentId = await createDeployment(deps, inputs, group, revisionFor(inputs, current), configName)
       configName ??= groupInfo.deploymentConfigName
@@ -237,7 +247,10 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
     return {
       ...emptyOutcome(rolledBack ? 'rolled-back' : 'failed', `${errorMessage(error)}; stopped deployment ${deploymentId}`),
       weight: rolledBack ? 0 : watcher.weight,
-      deployments: [...refs, ...(follow.rollbackId ? [{ id: follow.rollbackId, group, kind: 'rollback' as const, status: follow.rollback?.status ?? '?' }] : [])],
+      deployments: [
+        ...refs,
+        ...(follow.rollbackId ? [{ id: follow.rollbackId, group, kind: 'rollback' as const, status: follow.rollback?.status ?? '?' }] : []),
+      ],
       rows: watcher.rows,
       platform,
     }

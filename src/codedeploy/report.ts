@@ -1,4 +1,4 @@
-import type { RolloutProgress } from '../github/reporter.js'
+import type { RolloutProgress } from '../report/github-reporter.js'
 import { deploymentLink } from './clients.js'
 import type { CodeDeployOutcome } from './outcome.js'
 
@@ -21,7 +21,10 @@ export function outputsOf(outcome: CodeDeployOutcome): Record<string, string> {
     'stable-version': outcome.stableVersion ?? '',
     'target-version': outcome.targetVersion ?? '',
     alarm: outcome.alarmName ?? outcome.alarm?.name ?? '',
-    'restored-groups': outcome.restored.filter((r) => r.problem === undefined).map((r) => r.group).join(','),
+    'restored-groups': outcome.restored
+      .filter((r) => r.problem === undefined)
+      .map((r) => r.group)
+      .join(','),
   }
 }
 
@@ -47,7 +50,9 @@ export function renderSummary(outcome: CodeDeployOutcome, context: { what: strin
     lines.push('**Groups that had finished, put back on their previous revision:**', '')
     for (const r of outcome.restored) {
       const link = r.deploymentId ? ` ([${r.deploymentId}](${deploymentLink(context.region, r.deploymentId)}))` : ''
-      lines.push(r.problem ? `- ⚠️ ${cell(r.group)}: **not restored**, ${cell(r.problem)}${link}` : `- ↩️ ${cell(r.group)}: restored to ${cell(r.revision ?? '?')}${link}`)
+      lines.push(
+        r.problem ? `- ⚠️ ${cell(r.group)}: **not restored**, ${cell(r.problem)}${link}` : `- ↩️ ${cell(r.group)}: restored to ${cell(r.revision ?? '?')}${link}`,
+      )
     }
     lines.push('')
   }
@@ -74,7 +79,8 @@ export function renderSummary(outcome: CodeDeployOutcome, context: { what: strin
     if (outcome.rows.length > 50) lines.push('', `(${outcome.rows.length - 50} earlier rows omitted)`)
     lines.push('')
   }
-  if (context.alarms.length === 0) lines.push("> [!NOTE]\n> The action watched no alarms of its own; only the deployment group's alarm configuration applied.", '')
+  if (context.alarms.length === 0)
+    lines.push("> [!NOTE]\n> The action watched no alarms of its own; only the deployment group's alarm configuration applied.", '')
   else lines.push(`**Gates:** ${context.alarms.map(cell).join(', ')}`, '')
   return lines.join('\n')
 }

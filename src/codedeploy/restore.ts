@@ -1,7 +1,13 @@
-import { CreateDeploymentCommand, GetDeploymentCommand, type CodeDeployClient, type DeploymentGroupInfo, type RevisionLocation } from '@aws-sdk/client-codedeploy'
-import type { Clock } from '../clock.js'
-import { errorMessage } from '../errors.js'
-import type { Log } from '../log.js'
+import {
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  type CodeDeployClient,
+  type DeploymentGroupInfo,
+  type RevisionLocation,
+} from '@aws-sdk/client-codedeploy'
+import type { Clock } from '../core/clock.js'
+import { errorMessage } from '../core/errors.js'
+import type { Log } from '../core/log.js'
 import { activeDeployments } from './active.js'
 import { deploymentLink } from './clients.js'
 import { DESCRIPTION_MAX } from './inputs.js'
@@ -36,20 +42,31 @@ export function restoreDescription(url: string): string {
   return (runId ? `${RESTORE_PREFIX} ${runId}` : RESTORE_PREFIX).slice(0, DESCRIPTION_MAX)
 }
 
-const same = (a: RevisionLocation | undefined, b: RevisionLocation | undefined): boolean => a !== undefined && b !== undefined && describeRevision(a) === describeRevision(b)
+const same = (a: RevisionLocation | undefined, b: RevisionLocation | undefined): boolean =>
+  a !== undefined && b !== undefined && describeRevision(a) === describeRevision(b)
 
 /**
  * The revision a group last deployed successfully (GetDeploymentGroup's lastSuccessfulDeployment, then
  * GetDeployment for its revision). When that is already `target` (a re-run), the revision before it.
  */
-export async function restorePoint(client: CodeDeployClient, group: DeploymentGroupInfo, name: string, target: RevisionLocation | undefined): Promise<RestorePoint> {
+export async function restorePoint(
+  client: CodeDeployClient,
+  group: DeploymentGroupInfo,
+  name: string,
+  target: RevisionLocation | undefined,
+): Promise<RestorePoint> {
   const lastId = group.lastSuccessfulDeployment?.deploymentId
   if (!lastId) return { group: name, revision: undefined, note: 'it has no previous successful deployment' }
   try {
     const last = (await client.send(new GetDeploymentCommand({ deploymentId: lastId }))).deploymentInfo
     let revision = last?.revision
     if (same(revision, target)) revision = same(last?.previousRevision, target) ? undefined : last?.previousRevision
-    if (!revision) return { group: name, revision: undefined, note: `its last successful deployment ${lastId} already has ${describeRevision(target) ?? 'this revision'} and names no earlier one` }
+    if (!revision)
+      return {
+        group: name,
+        revision: undefined,
+        note: `its last successful deployment ${lastId} already has ${describeRevision(target) ?? 'this revision'} and names no earlier one`,
+      }
     return { group: name, revision, note: undefined }
   } catch (error) {
     return { group: name, revision: undefined, note: `its last successful deployment ${lastId} could not be read: ${errorMessage(error)}` }
@@ -143,14 +160,18 @@ export async function followRestores(deps: RestoreDeps, started: readonly Starte
     const ok = status === 'Succeeded'
     if (ok) deps.log.info(`Deployment group ${s.point.group} restored to ${revision ?? '?'} (deployment ${s.deploymentId} succeeded).`)
     else deps.log.error(`Deployment group ${s.point.group}: the restore ${s.deploymentId} of ${revision ?? '?'} ended ${status}${detail}.`)
-    results.push({ group: s.point.group, revision, deploymentId: s.deploymentId, status, problem: ok ? undefined : `the restore ${s.deploymentId} ended ${status}${detail}` })
+    results.push({
+      group: s.point.group,
+      revision,
+      deploymentId: s.deploymentId,
+      status,
+      problem: ok ? undefined : `the restore ${s.deploymentId} ended ${status}${detail}`,
+    })
   }
   return results
 }
 
 /** One line for the reason: which groups went back, which did not. */
 export function describeRestores(results: readonly RestoreResult[]): string {
-  return results
-    .map((r) => (r.problem ? `group ${r.group} NOT restored (${r.problem})` : `group ${r.group} restored to ${r.revision ?? '?'}`))
-    .join('; ')
+  return results.map((r) => (r.problem ? `group ${r.group} NOT restored (${r.problem})` : `group ${r.group} restored to ${r.revision ?? '?'}`)).join('; ')
 }

@@ -1,6 +1,6 @@
 import type { RevisionLocation } from '@aws-sdk/client-codedeploy'
-import { InputError } from '../errors.js'
-import { quote } from '../quote.js'
+import { InputError } from '../core/errors.js'
+import { quote } from '../core/quote.js'
 
 const BUNDLE_TYPES = ['zip', 'tar', 'tgz'] as const
 export type BundleType = (typeof BUNDLE_TYPES)[number]

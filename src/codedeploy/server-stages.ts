@@ -1,6 +1,6 @@
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy'
-import { errorMessage } from '../errors.js'
-import { describeReading } from '../gate.js'
+import { errorMessage } from '../core/errors.js'
+import { describeReading } from '../core/gate.js'
 import { activeDeployments, describeActive, isThisCommits } from './active.js'
 import { deploymentLink } from './clients.js'
 import { conclude } from './conclude.js'
@@ -8,9 +8,19 @@ import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef, type PollRow 
 import { checkGateBeforeStart, createDeployment, readGroup, Refusal, warnAboutRollbackConfig, type ReleaseDeps } from './release.js'
 import { describeRevision } from './revision.js'
 import type { CodeDeployInputs } from './inputs.js'
-import { describeRestores, followRestores, restoreDescription, restorePoint, startRestores, type RestoreDeps, type RestorePoint, type RestoreResult, type StartedRestore } from './restore.js'
+import {
+  describeRestores,
+  followRestores,
+  restoreDescription,
+  restorePoint,
+  startRestores,
+  type RestoreDeps,
+  type RestorePoint,
+  type RestoreResult,
+  type StartedRestore,
+} from './restore.js'
 import { DeploymentWatcher } from './watcher.js'
-import { quote } from '../quote.js'
+import { quote } from '../core/quote.js'
 
 /**
  * EC2/on-premises: the same revision to each deployment group in turn (a canary group first, then
@@ -36,7 +46,8 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       warnAboutRollbackConfig(groupInfo, (m) => log.warning(m))
       const point = await restorePoint(deps.client, groupInfo, group, inputs.revision)
       points.set(group, point)
-      if (point.revision) log.info(`Deployment group ${group} serves ${describeRevision(point.revision) ?? '?'}: restored to it if the rollout fails after this group.`)
+      if (point.revision)
+        log.info(`Deployment group ${group} serves ${describeRevision(point.revision) ?? '?'}: restored to it if the rollout fails after this group.`)
       else if (inputs.groups.length > 1) log.warning(`Deployment group ${group} cannot be restored if the rollout fails after it: ${point.note ?? '?'}.`)
       const active = await activeDeployments(deps.client, inputs.application, group)
       const other = active.find((d) => !isThisCommits(d, inputs.sha))
@@ -52,7 +63,14 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
 
   // Groups that took the new revision, in rollout order.
   const finished: string[] = []
-  const restoreDeps: RestoreDeps = { writeClient: deps.writeClient, stopClient: deps.stopClient, clock: deps.clock, log, pollMs: deps.pollMs, region: deps.region }
+  const restoreDeps: RestoreDeps = {
+    writeClient: deps.writeClient,
+    stopClient: deps.stopClient,
+    clock: deps.clock,
+    log,
+    pollMs: deps.pollMs,
+    region: deps.region,
+  }
   const description = restoreDescription(inputs.runUrl)
   const pointOf = (group: string): RestorePoint => points.get(group) ?? { group, revision: undefined, note: 'no previous revision was recorded' }
   const start = (groups: readonly string[]): Promise<StartedRestore[]> => startRestores(restoreDeps, inputs.application, groups.map(pointOf), description)
@@ -114,7 +132,10 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
         id = mine.deploymentId
         log.info(`Attaching to this commit's deployment ${id} (${mine.status ?? '?'}) instead of starting another.`)
       } else {
-        if (deps.signal.aborted) return index === 0 ? partial('refused', `the workflow was cancelled before ${stage}`) : failAndRestore('failed', `the workflow was cancelled before ${stage}`, true)
+        if (deps.signal.aborted)
+          return index === 0
+            ? partial('refused', `the workflow was cancelled before ${stage}`)
+            : failAndRestore('failed', `the workflow was cancelled before ${stage}`, true)
         id = await createDeployment(deps, inputs, group, inputs.revision ?? {}, undefined)
         log.info(`Created deployment ${id}: ${deploymentLink(deps.region, id)}`)
       }
@@ -132,7 +153,12 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       const end = await watcher.watch()
       // On a cancel, the redeploys of finished groups go out right after the StopDeployment, before its rollback is followed.
       let early: Promise<StartedRestore[]> | undefined
-      const afterStop = end.kind === 'cancelled' && finished.length > 0 ? (): void => void (early = start(finished)) : undefined
+      const afterStop =
+        end.kind === 'cancelled' && finished.length > 0
+          ? (): void => {
+              early = start(finished)
+            }
+          : undefined
       const c = await conclude(deps, id, end, undefined, afterStop)
       rows.push(...watcher.rows)
       if (watcher.lastCallsPerPoll !== undefined) callsPerPoll = watcher.lastCallsPerPoll

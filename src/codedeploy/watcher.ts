@@ -7,12 +7,12 @@ import {
   type DeploymentInfo,
   type DeploymentTarget,
 } from '@aws-sdk/client-codedeploy'
-import type { Clock } from '../clock.js'
-import { errorMessage } from '../errors.js'
-import { describeReading, type AlarmState, type Gate, type GateReading } from '../gate.js'
-import type { Log } from '../log.js'
+import type { Clock } from '../core/clock.js'
+import { errorMessage } from '../core/errors.js'
+import { describeReading, type AlarmState, type Gate, type GateReading } from '../core/gate.js'
+import type { Log } from '../core/log.js'
 import type { PollRow } from './outcome.js'
-import { quote } from '../quote.js'
+import { quote } from '../core/quote.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
 export const DEFAULT_MAX_UNREADABLE = 3
@@ -118,10 +118,7 @@ export class DeploymentWatcher {
       let weight: number | undefined
       let reading: GateReading
       try {
-        ;[deployment, weight, reading] = await raceAbort(
-          Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal)]),
-          signal,
-        )
+        ;[deployment, weight, reading] = await raceAbort(Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal)]), signal)
       } catch (error) {
         if (error instanceof Aborted || signal.aborted) return this.cancelled()
         throw error
@@ -152,7 +149,11 @@ export class DeploymentWatcher {
         this.unreadableDeployment += 1
         log.warning(`Could not read deployment ${this.deploymentId} (${this.unreadableDeployment}/${max}): ${deployment.message}`)
         if (this.unreadableDeployment >= max) {
-          return { kind: 'unreadable', reason: `deployment ${this.deploymentId} unreadable for ${max} polls in a row: ${deployment.message}`, detectedAt: clock.now() }
+          return {
+            kind: 'unreadable',
+            reason: `deployment ${this.deploymentId} unreadable for ${max} polls in a row: ${deployment.message}`,
+            detectedAt: clock.now(),
+          }
         }
       } else {
         this.unreadableDeployment = 0
@@ -217,7 +218,14 @@ export class DeploymentWatcher {
     const gate = reading.status === 'pass' ? (reading.alarms.length === 0 ? '–' : 'OK') : reading.status === 'fail' ? 'ALARM' : 'unreadable'
     const weight = this.weight
     const last = this.rows.at(-1)
-    if (last && last.deploymentId === this.deploymentId && last.status === status && last.weight === weight && last.instances === instances && last.gate === gate) {
+    if (
+      last &&
+      last.deploymentId === this.deploymentId &&
+      last.status === status &&
+      last.weight === weight &&
+      last.instances === instances &&
+      last.gate === gate
+    ) {
       last.polls += 1
     } else {
       this.rows.push({ at: reading.at, deploymentId: this.deploymentId, status, weight, instances, gate, polls: 1 })

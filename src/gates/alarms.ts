@@ -1,17 +1,17 @@
 import {
-  CloudWatchClient,
+  type CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   type AlarmHistoryItem,
   type CompositeAlarm,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch'
-import type { Clock } from '../clock.js'
-import { errorMessage } from '../errors.js'
-import type { AlarmFiring, AlarmState, AlarmStateValue, Gate, GateReading } from '../gate.js'
-import type { Config, InsufficientDataPolicy } from '../inputs.js'
-import { alarmLink } from '../links.js'
-import { quote } from '../quote.js'
+import type { Clock } from '../core/clock.js'
+import { errorMessage } from '../core/errors.js'
+import type { AlarmFiring, AlarmState, AlarmStateValue, Gate, GateReading } from '../core/gate.js'
+import type { Config, InsufficientDataPolicy } from '../core/inputs.js'
+import { alarmLink } from '../aws/links.js'
+import { quote } from '../core/quote.js'
 
 /** DescribeAlarms accepts at most 100 names per call. */
 export const ALARM_NAMES_PER_CALL = 100
@@ -70,9 +70,7 @@ export class AlarmGate implements Gate {
 
     const byName = new Map(found.map((alarm) => [alarm.AlarmName ?? '', alarm]))
     const alarms: AlarmState[] = []
-    const missing = this.prefixes
-      .filter((prefix) => !found.some((alarm) => alarm.AlarmName?.startsWith(prefix)))
-      .map((prefix) => `${prefix}*`)
+    const missing = this.prefixes.filter((prefix) => !found.some((alarm) => alarm.AlarmName?.startsWith(prefix))).map((prefix) => `${prefix}*`)
     const watched = new Set([...this.options.names, ...[...byName.keys()].filter((name) => this.prefixes.some((p) => name.startsWith(p)))])
     for (const name of watched) {
       const alarm = byName.get(name)
@@ -89,9 +87,7 @@ export class AlarmGate implements Gate {
       })
     }
     const insufficient = alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.name)
-    const firing = alarms.filter(
-      (a) => a.state === 'ALARM' || (a.state === 'INSUFFICIENT_DATA' && insufficientData === 'alarm'),
-    )
+    const firing = alarms.filter((a) => a.state === 'ALARM' || (a.state === 'INSUFFICIENT_DATA' && insufficientData === 'alarm'))
     if (firing.length > 0) return { status: 'fail', at, firing, insufficient, missing, error: undefined, alarms }
     if (missing.length > 0) {
       const error = `CloudWatch did not return ${missing.map(quote).join(', ')}`
@@ -147,10 +143,7 @@ export class AlarmGate implements Gate {
     return pages.flat()
   }
 
-  private async describeAll(
-    query: { AlarmNames: string[] } | { AlarmNamePrefix: string },
-    signal?: AbortSignal,
-  ): Promise<(MetricAlarm | CompositeAlarm)[]> {
+  private async describeAll(query: { AlarmNames: string[] } | { AlarmNamePrefix: string }, signal?: AbortSignal): Promise<(MetricAlarm | CompositeAlarm)[]> {
     const found: (MetricAlarm | CompositeAlarm)[] = []
     let nextToken: string | undefined
     do {

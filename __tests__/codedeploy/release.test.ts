@@ -1,0 +1,229 @@
+import {
+  BatchGetDeploymentsCommand,
+  CodeDeployClient,
+  CreateDeploymentCommand,
+  DeploymentLimitExceededException,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentTargetsCommand,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
+  type DeploymentInfo,
+} from '@aws-sdk/client-codedeploy'
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { CodeDeployInputs } from '../../src/codedeploy/inputs.js'
+import { releaseOne, type ReleaseDeps } from '../../src/codedeploy/release.js'
+import { FakeClock } from '../../__fixtures__/clock.js'
+import { reading, ScriptedGate } from '../../__fixtures__/gate.js'
+import { RecordingLog } from '../../__fixtures__/log.js'
+
+const cd = mockClient(CodeDeployClient)
+const lambda = mockClient(LambdaClient)
+const SHA = 'a'.repeat(40)
+const ID = 'd-ABCDEFGH1'
+const RB = 'd-ROLLBACK1'
+
+const inputs: CodeDeployInputs = {
+  application: 'app',
+  groups: ['dg'],
+  platform: 'Lambda',
+  lambda: { functionName: 'orders', alias: 'live', version: '2' },
+  ecs: undefined,
+  revision: undefined,
+  configChoice: { kind: 'group' },
+  sha: SHA,
+  runUrl: 'https://github.com/o/r/actions/runs/1',
+  description: `canary-release ${SHA} https://github.com/o/r/actions/runs/1`,
+}
+
+function deps(gate = new ScriptedGate(), signal = new AbortController().signal): ReleaseDeps & { log: RecordingLog; clock: FakeClock; ids: string[] } {
+  const client = new CodeDeployClient({ region: 'us-east-1' })
+  const ids: string[] = []
+  return {
+    client,
+    writeClient: client,
+    stopClient: client,
+    lambda: new LambdaClient({ region: 'us-east-1' }),
+    gate,
+    clock: new FakeClock(),
+    log: new RecordingLog(),
+    pollMs: 15_000,
+    signal,
+    region: 'us-east-1',
+    onDeployment: (id) => ids.push(id),
+    ids,
+  }
+}
+
+const info = (status: string, extra: Partial<DeploymentInfo> = {}): { deploymentInfo: DeploymentInfo } => ({
+  deploymentInfo: { deploymentId: ID, status: status as DeploymentInfo['status'], creator: 'user', ...extra },
+})
+
+const target = (weight: number) => ({
+  deploymentTarget: {
+    lambdaTarget: {
+      lambdaFunctionInfo: { functionName: 'orders', functionAlias: 'live', currentVersion: '1', targetVersion: '2', targetVersionWeight: weight },
+    },
+  },
+})
+
+beforeEach(() => {
+  cd.reset()
+  lambda.reset()
+  cd.on(GetDeploymentGroupCommand).resolves({
+    deploymentGroupInfo: {
+      deploymentGroupName: 'dg',
+      computePlatform: 'Lambda',
+      deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
+      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+    },
+  })
+  cd.on(ListDeploymentsCommand).resolves({ deployments: [] })
+  cd.on(ListDeploymentTargetsCommand).resolves({ targetIds: ['orders:live'] })
+  cd.on(GetDeploymentTargetCommand).resolves(target(0.1))
+  cd.on(CreateDeploymentCommand).resolves({ deploymentId: ID })
+  lambda.on(GetAliasCommand).resolves({ FunctionVersion: '1' })
+})
+
+describe('releaseOne (Lambda)', () => {
+  it('creates the deployment from the alias, reports it at once, and promotes', async () => {
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolvesOnce(info('InProgress')).resolves(info('Succeeded'))
+    const d = deps()
+    const outcome = await releaseOne(d, inputs)
+    expect(outcome).toMatchObject({ result: 'promoted', weight: 100, stableVersion: '1', targetVersion: '2' })
+    expect(d.ids).toEqual([ID])
+    const create = cd.commandCalls(CreateDeploymentCommand)[0]?.args[0].input
+    expect(create?.description).toContain(SHA)
+    expect(create?.revision?.appSpecContent?.content).toContain('CurrentVersion: "1"')
+    expect(create).not.toHaveProperty('deploymentConfigName')
+    expect(d.clock.sleeps).toEqual([15_000])
+    expect(cd.commandCalls(ListDeploymentTargetsCommand)).toHaveLength(1)
+    expect(outcome.rows.map((r) => [r.status, r.weight])).toEqual([
+      ['InProgress', 10],
+      ['Succeeded', 10],
+    ])
+  })
+
+  it("attaches to this commit's active deployment on a re-run instead of creating another", async () => {
+    cd.on(ListDeploymentsCommand).resolves({ deployments: [ID] })
+    cd.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: [{ deploymentId: ID, status: 'InProgress', creator: 'user', description: inputs.description }],
+    })
+    cd.on(GetDeploymentCommand).resolves(info('Succeeded'))
+    const d = deps()
+    const outcome = await releaseOne(d, inputs)
+    expect(outcome.result).toBe('promoted')
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
+    expect(cd.commandCalls(ListDeploymentsCommand)[0]?.args[0].input.includeOnlyStatuses).toEqual(['Created', 'Queued', 'InProgress', 'Baking', 'Ready'])
+    expect(d.ids).toEqual([ID])
+    expect(d.log.text()).toContain(`Attaching to this commit's deployment ${ID}`)
+  })
+
+  it("refuses, naming it, an active deployment that is not this commit's", async () => {
+    cd.on(ListDeploymentsCommand).resolves({ deployments: ['d-OTHER0001'] })
+    cd.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: [{ deploymentId: 'd-OTHER0001', status: 'InProgress', creator: 'user', description: 'manual' }],
+    })
+    const outcome = await releaseOne(deps(), inputs)
+    expect(outcome.result).toBe('refused')
+    expect(outcome.reason).toContain('d-OTHER0001')
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
+  })
+
+  it('reports DeploymentLimitExceededException by the active deployment ID', async () => {
+    cd.on(CreateDeploymentCommand).rejects(
+      new DeploymentLimitExceededException({ message: "The Deployment Group 'dg' already has an active Deployment 'd-RACER0001'", $metadata: {} }),
+    )
+    const outcome = await releaseOne(deps(), inputs)
+    expect(outcome.result).toBe('refused')
+    expect(outcome.reason).toBe('deployment group "dg" already has an active deployment d-RACER0001; wait for it to end, or stop it with mode: rollback')
+  })
+
+  it("reports CodeDeploy's own failure with its code and message, after following its rollback", async () => {
+    const failed = info('Failed', {
+      errorInformation: { code: 'HEALTH_CONSTRAINTS', message: 'too many failed' },
+      rollbackInfo: { rollbackDeploymentId: RB },
+      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(failed)
+    cd.on(GetDeploymentCommand, { deploymentId: RB })
+      .resolvesOnce({ deploymentInfo: { deploymentId: RB, status: 'InProgress' } })
+      .resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const outcome = await releaseOne(deps(), inputs)
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.errorCode).toBe('HEALTH_CONSTRAINTS')
+    expect(outcome.reason).toContain('HEALTH_CONSTRAINTS: too many failed')
+    expect(outcome.deployments.map((d) => [d.id, d.kind, d.status])).toEqual([
+      [ID, 'deployment', 'Failed'],
+      [RB, 'rollback', 'Succeeded'],
+    ])
+    expect(cd.commandCalls(StopDeploymentCommand)).toHaveLength(0)
+  })
+
+  it('on an alarm, calls StopDeployment with autoRollbackEnabled and follows the rollback deployment to its end', async () => {
+    const gate = new ScriptedGate((n) => (n < 2 ? reading('pass') : reading('fail')))
+    cd.on(GetDeploymentCommand, { deploymentId: ID })
+      .resolvesOnce(info('InProgress'))
+      .resolvesOnce(info('InProgress'))
+      .resolvesOnce(info('Stopped'))
+      .resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+    cd.on(StopDeploymentCommand).resolves({ status: 'Pending' })
+    cd.on(GetDeploymentCommand, { deploymentId: RB })
+      .resolvesOnce({ deploymentInfo: { deploymentId: RB, status: 'InProgress' } })
+      .resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const d = deps(gate)
+    const outcome = await releaseOne(d, inputs)
+    expect(cd.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: ID, autoRollbackEnabled: true }])
+    expect(outcome).toMatchObject({ result: 'rolled-back', weight: 0, alarm: { name: 'errors-high' }, alarmName: 'errors-high', stopLatencyMs: 0 })
+    expect(outcome.deployments.map((x) => [x.id, x.kind, x.status])).toEqual([
+      [ID, 'deployment', 'Stopped'],
+      [RB, 'rollback', 'Succeeded'],
+    ])
+    // Two polls (15 s apart), then the rollback followed every 2 s.
+    expect(d.clock.sleeps[0]).toBe(15_000)
+    expect(d.clock.sleeps.slice(1).every((ms) => ms === 2_000)).toBe(true)
+  })
+
+  it('counts three unreadable gate reads in a row as an alarm', async () => {
+    const gate = new ScriptedGate((n) => (n === 0 ? reading('pass') : reading('inconclusive')))
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+      return { status: 'Pending' }
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const outcome = await releaseOne(deps(gate), inputs)
+    // One pre-start check, then polls 2, 3, 4 unreadable.
+    expect(gate.checks).toBe(4)
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toContain('alarms unreadable for 3 polls in a row')
+  })
+
+  it('on cancel, stops at once without waiting for the poll interval', async () => {
+    const controller = new AbortController()
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).callsFake(() => {
+      controller.abort(new Error('cancelled by SIGINT'))
+      return info('InProgress')
+    })
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+      return { status: 'Pending' }
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const outcome = await releaseOne(deps(new ScriptedGate(), controller.signal), inputs)
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toContain('cancelled by SIGINT')
+    expect(cd.commandCalls(StopDeploymentCommand)).toHaveLength(1)
+  })
+
+  it('refuses a weighted alias and an alarm already firing, before any write', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '3': 0.2 } } })
+    expect((await releaseOne(deps(), inputs)).reason).toContain('already routes 20% to version 3')
+    const firing = await releaseOne(deps(new ScriptedGate(() => reading('fail'))), inputs)
+    expect(firing.result).toBe('refused')
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
+  })
+})

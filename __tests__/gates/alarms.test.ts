@@ -1,0 +1,108 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { AlarmGate } from '../../src/gates/alarms.js'
+import type { InsufficientDataPolicy } from '../../src/core/inputs.js'
+import { FakeClock } from '../../__fixtures__/clock.js'
+
+const cloudWatch = mockClient(CloudWatchClient)
+
+function gate(names: string[], insufficientData: InsufficientDataPolicy = 'alarm') {
+  return new AlarmGate({
+    client: new CloudWatchClient({ region: 'us-east-1' }),
+    names,
+    region: 'us-east-1',
+    insufficientData,
+    clock: new FakeClock(),
+  })
+}
+
+const metric = (name: string, state: StateValue) => ({ AlarmName: name, StateValue: state, StateReason: `${name} reason` })
+
+beforeEach(() => cloudWatch.reset())
+
+describe('AlarmGate', () => {
+  it('passes when every alarm is OK, asking for metric and composite alarms', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metric('a', 'OK')], CompositeAlarms: [metric('c', 'OK')] })
+    const result = await gate(['a', 'c']).check()
+    expect(result.status).toBe('pass')
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toMatchObject({
+      AlarmNames: ['a', 'c'],
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+    })
+  })
+
+  it('fails on ALARM, carrying the reason and a console link', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metric('a', 'OK')], CompositeAlarms: [metric('c', 'ALARM')] })
+    const result = await gate(['a', 'c']).check()
+    expect(result.status).toBe('fail')
+    expect(result.firing).toMatchObject([{ name: 'c', reason: 'c reason' }])
+    expect(result.firing[0]?.link).toContain('#alarmsV2:alarm/c')
+  })
+
+  it('is inconclusive, never a pass, when CloudWatch omits an alarm', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metric('a', 'OK')] })
+    const result = await gate(['a', 'typo']).check()
+    expect(result).toMatchObject({ status: 'inconclusive', missing: ['typo'] })
+  })
+
+  it('is inconclusive when the read fails', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+    expect(await gate(['a']).check()).toMatchObject({ status: 'inconclusive', error: 'Rate exceeded' })
+  })
+
+  it.each([
+    ['alarm', 'fail'],
+    ['ok', 'pass'],
+  ] as const)('counts INSUFFICIENT_DATA per the %s policy, and always reports it', async (policy, status) => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metric('a', 'INSUFFICIENT_DATA')] })
+    const result = await gate(['a'], policy).check()
+    expect(result.status).toBe(status)
+    expect(result.insufficient).toEqual(['a'])
+  })
+
+  it('makes one DescribeAlarms call per 100 names', async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `alarm-${i}`)
+    cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
+      MetricAlarms: input.AlarmNames.map((n) => metric(n, 'OK')),
+    }))
+    expect((await gate(names).check()).status).toBe('pass')
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input.AlarmNames?.length)).toEqual([100, 100, 50])
+  })
+
+  it('gates on every alarm under a name prefix, composite ones included, with one call per prefix', async () => {
+    cloudWatch.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'checkout-' }).resolves({
+      MetricAlarms: [metric('checkout-errors', 'OK')],
+      CompositeAlarms: [metric('checkout-health', 'ALARM')],
+    })
+    const result = await new AlarmGate({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      names: [],
+      prefixes: ['checkout-'],
+      region: 'us-east-1',
+      insufficientData: 'alarm',
+      clock: new FakeClock(),
+    }).check()
+    expect(result.status).toBe('fail')
+    expect(result.firing.map((a) => a.name)).toEqual(['checkout-health'])
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(1)
+  })
+
+  it('counts a prefix that matches no alarm as missing', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] })
+    const result = await new AlarmGate({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      names: [],
+      prefixes: ['typo-'],
+      region: 'us-east-1',
+      insufficientData: 'alarm',
+      clock: new FakeClock(),
+    }).check()
+    expect(result).toMatchObject({ status: 'inconclusive', missing: ['typo-*'] })
+  })
+
+  it('reads nothing when no alarms are configured', async () => {
+    expect((await gate([]).check()).status).toBe('pass')
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0)
+  })
+})

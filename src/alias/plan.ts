@@ -1,0 +1,134 @@
+import * as core from '@actions/core'
+import { GetAliasCommand, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { type CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch'
+import { aliasRelease, specsFor } from './release.js'
+import { annotateError } from '../action/annotations.js'
+import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
+import { systemClock } from '../core/clock.js'
+import { formatDuration } from '../core/duration.js'
+import { errorMessage } from '../core/errors.js'
+import { describeReading } from '../core/gate.js'
+import { alarmGateFor } from '../gates/alarms.js'
+import type { Config } from '../core/inputs.js'
+import { holds, type Stage } from '../core/stages.js'
+
+export interface ScheduleRow {
+  readonly stage: number
+  readonly weight: number
+  /** When the stage's shift happens, from the start of the rollout (ignoring API time). */
+  readonly startOffsetMs: number
+  readonly bakeMs: number
+}
+
+/** The rollout's timetable: pure, from the stages alone. */
+export function schedule(stages: readonly Stage[]): ScheduleRow[] {
+  let offset = 0
+  return stages.map((stage, index) => {
+    const row = { stage: index + 1, weight: stage.weight, startOffsetMs: offset, bakeMs: stage.bakeMs }
+    offset += stage.bakeMs
+    return row
+  })
+}
+
+export function renderSchedule(rows: readonly ScheduleRow[], held: boolean): string {
+  const lines = ['| Stage | Weight | Starts at | Bake |', '|---|---|---|---|']
+  for (const row of rows) lines.push(`| ${row.stage} | ${row.weight}% | +${formatDuration(row.startOffsetMs)} | ${formatDuration(row.bakeMs)} |`)
+  if (held) lines.push('', `Holds at ${rows.at(-1)?.weight ?? 0}% after the last stage; a later run promotes.`)
+  return lines.join('\n')
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return error instanceof Error && /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${error.name} ${error.message}`)
+}
+
+/**
+ * Probes UpdateAlias without changing anything: the request repeats the alias's own settings
+ * and carries a RevisionId that cannot match, so AWS authorises it, then refuses it.
+ */
+async function probeUpdateAlias(client: LambdaClient, functionName: string, alias: string): Promise<void> {
+  const live = await client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }))
+  try {
+    await client.send(
+      new UpdateAliasCommand({
+        FunctionName: functionName,
+        Name: alias,
+        FunctionVersion: live.FunctionVersion,
+        ...(live.Description !== undefined ? { Description: live.Description } : {}),
+        RoutingConfig: { AdditionalVersionWeights: live.RoutingConfig?.AdditionalVersionWeights ?? {} },
+        RevisionId: 'plan-permission-probe-never-matches',
+      }),
+    )
+  } catch (error) {
+    if (error instanceof Error && error.name === 'PreconditionFailedException') return
+    throw error
+  }
+}
+
+async function probeAlarmHistory(client: CloudWatchClient): Promise<void> {
+  const now = Date.now()
+  await client.send(new DescribeAlarmHistoryCommand({ StartDate: new Date(now - 60_000), EndDate: new Date(now), MaxRecords: 1 }))
+}
+
+/** `mode: plan`: everything a deploy would check before its first write, and the schedule. Writes nothing. */
+export async function planAliases(config: Config): Promise<void> {
+  const release = aliasRelease(config.region, specsFor(config.targets))
+  const probeClient = lambdaClient(config.region, 'poll')
+  const cloudWatch = cloudWatchClient(config.region)
+  const problems: string[] = []
+  const check = async (label: string, action: () => Promise<string | void>): Promise<void> => {
+    try {
+      const detail = await action()
+      core.info(`✓ ${label}${detail ? `: ${detail}` : ''}`)
+    } catch (error) {
+      const message = `${label}: ${isAccessDenied(error) ? 'access denied: ' : ''}${errorMessage(error)}`
+      problems.push(message)
+      annotateError(`✗ ${message}`)
+    }
+  }
+
+  try {
+    core.startGroup('Checks (nothing is written)')
+    for (const member of release.members) {
+      await check(`${member.resource}: lambda:GetAlias, lambda:GetFunctionConfiguration`, async () => {
+        const state = await member.inspect()
+        if (state.ownership === 'foreign') throw new Error(`routes ${state.description}: another rollout owns it`)
+        return `${state.description} (${state.ownership})`
+      })
+      await check(`${member.resource}: lambda:UpdateAlias (refused probe)`, () =>
+        probeUpdateAlias(
+          probeClient,
+          config.targets[release.members.indexOf(member)]?.functionName ?? '',
+          config.targets[release.members.indexOf(member)]?.alias ?? '',
+        ),
+      )
+    }
+    const gate = alarmGateFor(config, cloudWatch, systemClock)
+    await check('alarms: cloudwatch:DescribeAlarms', async () => {
+      const reading = await gate.check()
+      if (reading.missing.length > 0) throw new Error(`not found: ${reading.missing.join(', ')}`)
+      if (reading.status !== 'pass') throw new Error(describeReading(reading))
+      return describeReading(reading)
+    })
+    // History is read only when a held canary with alarms is resumed.
+    if (gate.names.length > 0) await check('alarm history: cloudwatch:DescribeAlarmHistory', () => probeAlarmHistory(cloudWatch))
+    core.endGroup()
+
+    const rows = schedule(config.stages)
+    const table = renderSchedule(rows, holds(config.stages))
+    core.info(`Schedule:\n${table}`)
+    core.setOutput('result', problems.length === 0 ? 'planned' : 'refused')
+    core.setOutput('weight', '0')
+    await core.summary
+      .addRaw(
+        `## Canary release plan: ${problems.length === 0 ? '✅ ready' : '⛔ not ready'}\n\n` +
+          (problems.length > 0 ? `${problems.map((p) => `- ${p}`).join('\n')}\n\n` : '') +
+          `${table}\n`,
+      )
+      .write()
+    if (problems.length > 0) core.setFailed(`Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`)
+  } finally {
+    release.destroy()
+    probeClient.destroy()
+    cloudWatch.destroy()
+  }
+}

@@ -1,0 +1,124 @@
+import * as core from '@actions/core'
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
+import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
+import { systemClock } from '../core/clock.js'
+import { annotateWarning, coreLog } from '../action/annotations.js'
+import { errorMessage } from '../core/errors.js'
+import { alarmGateFor } from '../gates/alarms.js'
+import { createReporter } from '../report/github-reporter.js'
+import type { Config } from '../core/inputs.js'
+import { STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from '../core/saved-state.js'
+import { codeDeployClient, deploymentLink } from './clients.js'
+import { readCodeDeployInputs, type CodeDeployInputs } from './inputs.js'
+import { planDeployment, rollbackActive } from './modes.js'
+import { isFailure, type CodeDeployOutcome } from './outcome.js'
+import { releaseOne, type ReleaseDeps } from './release.js'
+import { failureMessage, outcomeProgress, outputsOf, renderSummary } from './report.js'
+import { releaseServer } from './server-stages.js'
+
+interface Counted {
+  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void }
+}
+
+/** Counts every request a client sends (before retries), for "API calls per poll". */
+function count<T extends Counted>(client: T, counter: { n: number }): T {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      counter.n += 1
+      return next(args)
+    },
+    { step: 'initialize', name: 'canaryCallCounter' },
+  )
+  return client
+}
+
+function what(inputs: CodeDeployInputs): string {
+  const groups = inputs.groups.join(' → ')
+  if (inputs.lambda) return `${inputs.lambda.functionName}:${inputs.lambda.alias} (${inputs.application}/${groups})`
+  return `${inputs.application}/${groups}`
+}
+
+/** CodeDeploy mode's main step: start (or attach to) the deployment, watch it with the action's alarms, stop and roll back on alarm or cancel. */
+export async function codeDeployMain(config: Config, signal: AbortSignal): Promise<void> {
+  const inputs = readCodeDeployInputs(config, (name) => core.getInput(name))
+  const region = config.region
+  const counter = { n: 0 }
+  const client = count(codeDeployClient(region, 'poll'), counter)
+  const writeClient = count(codeDeployClient(region, 'write'), counter)
+  const stopClient: CodeDeployClient = codeDeployClient(region, 'rollback')
+  const cloudWatch = count(cloudWatchClient(region), counter)
+  const lambda = inputs.platform === 'Lambda' ? lambdaClient(region, 'poll') : undefined
+  const gate = alarmGateFor({ ...config, region }, cloudWatch, systemClock)
+  const ids: string[] = []
+  const deps: ReleaseDeps = {
+    client,
+    writeClient,
+    stopClient,
+    lambda,
+    gate,
+    clock: systemClock,
+    log: coreLog,
+    pollMs: config.pollMs,
+    signal,
+    region,
+    calls: () => counter.n,
+    onDeployment: (id, restore) => {
+      const fresh = !ids.includes(id)
+      if (fresh) ids.push(id)
+      core.setOutput('deployment-id', ids.join(','))
+      const restoreState = restore && restore.groups.length > 0 ? { application: restore.application, restore: restore.groups } : {}
+      const saved: SavedRollout = { region, aliases: [], codeDeploy: { deploymentId: id, ...restoreState } }
+      core.saveState(STATE_ROLLOUT, JSON.stringify(saved))
+      if (fresh) core.info(`Deployment ${id}: ${deploymentLink(region, id)}`)
+    },
+  }
+  try {
+    if (config.mode === 'plan') {
+      const { problems, lines } = await planDeployment({ client, lambda, gate, log: coreLog, signal }, inputs)
+      core.info(`Would deploy:\n${lines.map((l) => `  ${l}`).join('\n')}`)
+      core.setOutput('result', problems.length === 0 ? 'planned' : 'refused')
+      await core.summary
+        .addRaw(
+          `## CodeDeploy release plan for ${what(inputs)}: ${problems.length === 0 ? '✅ ready' : '⛔ not ready'}\n\n` +
+            [...problems.map((p) => `- ✗ ${p}`), ...lines.map((l) => `- ${l}`)].join('\n') +
+            '\n',
+        )
+        .write()
+      if (problems.length > 0) core.setFailed(`Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`)
+      return
+    }
+
+    const reporter = await createReporter({
+      mode: config.github.status,
+      token: config.github.token,
+      environment: config.github.environment,
+      context: `canary/codedeploy/${inputs.application}`,
+      log: { info: (m) => core.info(m), warning: annotateWarning },
+    })
+    let outcome: CodeDeployOutcome
+    if (config.mode === 'rollback') outcome = await rollbackActive(deps, inputs, region)
+    else {
+      void reporter.report({ state: 'pending', description: `CodeDeploy release of ${what(inputs)} starting` })
+      outcome = inputs.platform === 'Server' ? await releaseServer(deps, inputs) : await releaseOne(deps, inputs)
+    }
+    if (outcome.settled) core.saveState(STATE_SETTLED, 'true')
+
+    for (const [name, value] of Object.entries(outputsOf(outcome))) core.setOutput(name, value)
+    if (ids.length === 0) core.setOutput('deployment-id', outcome.deployments.map((d) => d.id).join(','))
+    if (outcome.callsPerPoll !== undefined) core.info(`API calls per poll: ${outcome.callsPerPoll} (CodeDeploy and CloudWatch).`)
+    await reporter.report(outcomeProgress(outcome))
+    await core.summary.addRaw(renderSummary(outcome, { what: what(inputs), region, alarms: gate.names })).write()
+    const failed = config.mode === 'rollback' ? outcome.result !== 'rolled-back' : isFailure(outcome)
+    if (failed) core.setFailed(failureMessage(outcome, what(inputs)))
+    else if (config.mode === 'rollback') core.info(outcome.reason ? `Nothing to do: ${outcome.reason}.` : 'Rolled back.')
+    else core.info(outcome.result === 'held' ? `Held: ${outcome.reason ?? ''}` : `Promoted ${outcome.targetVersion ?? ''}.`)
+  } catch (error) {
+    core.setFailed(`CodeDeploy mode: ${errorMessage(error)}`)
+  } finally {
+    client.destroy()
+    writeClient.destroy()
+    stopClient.destroy()
+    cloudWatch.destroy()
+    lambda?.destroy()
+  }
+}

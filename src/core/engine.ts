@@ -1,0 +1,494 @@
+import type { Clock } from './clock.js'
+import { formatDuration } from './duration.js'
+import { errorMessage, GateSetupError, OwnershipError, RefusalError } from './errors.js'
+import { type AlarmFiring, type AlarmState, describeReading, type Gate, type GateReading } from './gate.js'
+import type { Log } from './log.js'
+import { quote } from './quote.js'
+import type { Stage } from './stages.js'
+import type { TrafficProvider, TrafficState } from './traffic.js'
+
+export type Phase = 'Initializing' | 'Progressing' | 'Baking' | 'RollingBack' | 'Succeeded' | 'Held' | 'RolledBack' | 'Failed'
+
+export type StageResult = 'pending' | 'resumed' | 'baking' | 'passed' | 'failed' | 'cancelled'
+
+export interface StageRecord {
+  readonly weight: number
+  readonly bakeMs: number
+  startedAt: number | undefined
+  bakedMs: number
+  checks: number
+  result: StageResult
+}
+
+export type RolloutResult = 'promoted' | 'held' | 'rolled-back' | 'refused' | 'failed'
+
+/** Something that happened to traffic or gates, for the summary's timeline. */
+export interface RolloutEvent {
+  readonly at: number
+  readonly kind: 'shift' | 'promote' | 'alarm' | 'unreadable' | 'cancel' | 'rollback' | 'hold'
+  readonly weight: number
+  readonly detail: string
+}
+
+export interface Outcome {
+  readonly result: RolloutResult
+  /** The canary's percent of traffic at exit. */
+  readonly weight: number
+  readonly stableVersion: string | undefined
+  readonly targetVersion: string | undefined
+  readonly alarm: AlarmState | undefined
+  /** Why the rollout rolled back, was refused or failed. */
+  readonly reason: string | undefined
+  readonly stages: readonly StageRecord[]
+  readonly events: readonly RolloutEvent[]
+  /** Alarms seen in INSUFFICIENT_DATA at any read. */
+  readonly insufficient: readonly string[]
+  readonly startedAt: number
+  readonly endedAt: number
+  /** True when the resource already served the target fully and nothing was changed. */
+  readonly alreadyPromoted: boolean
+  /** True when this run changed traffic and could not settle it: the post step must roll back. */
+  readonly needsCleanup: boolean
+}
+
+export interface EngineOptions {
+  readonly provider: TrafficProvider
+  readonly gate: Gate
+  readonly clock: Clock
+  readonly log: Log
+  readonly stages: readonly Stage[]
+  readonly pollMs: number
+  /** Aborts on cancel; the engine then rolls back. */
+  readonly signal?: AbortSignal
+  /** A held canary older than this is rolled back rather than resumed. */
+  readonly maxHoldMs?: number
+  /** Consecutive unreadable gate reads that force a rollback. */
+  readonly maxUnreadable?: number
+  /** Called for every event as it happens (for live GitHub statuses). */
+  readonly onEvent?: (event: RolloutEvent, stage: { index: number; total: number }) => void
+  /** Called once, before the first write (or on resuming a live canary), so the post step can clean up a crash. */
+  readonly onFirstWrite?: (state: TrafficState) => void
+}
+
+export const DEFAULT_MAX_UNREADABLE = 3
+/** How far back alarm history is read on a resume when the hold's start is unknown and no max-hold is set. */
+const DEFAULT_HISTORY_MS = 24 * 3_600_000
+
+const TERMINAL: ReadonlySet<Phase> = new Set(['Succeeded', 'Held', 'RolledBack', 'Failed'])
+
+/**
+ * The rollout state machine. Each `tick()` does one thing (read, shift, one gate check
+ * plus the wait after it, or roll back), so tests can advance it step by step.
+ */
+export class Rollout {
+  phase: Phase = 'Initializing'
+  /** The canary's percent of traffic as last written and verified. */
+  weight = 0
+  stageIndex = 0
+  readonly stages: StageRecord[]
+  readonly events: RolloutEvent[] = []
+
+  private traffic: TrafficState | undefined
+  private unreadable = 0
+  private bakeStartedAt = 0
+  private wroteAnything = false
+  private resumed = false
+  private alreadyPromoted = false
+  /** Someone else changed the resource; nothing of ours is left to clean up. */
+  private ownershipLost = false
+  private result: RolloutResult | undefined
+  private reason: string | undefined
+  private alarm: AlarmState | undefined
+  private readonly insufficient = new Set<string>()
+  private readonly startedAt: number
+  private endedAt = 0
+  private readonly maxUnreadable: number
+
+  constructor(private readonly options: EngineOptions) {
+    this.stages = options.stages.map((stage) => ({
+      weight: stage.weight,
+      bakeMs: stage.bakeMs,
+      startedAt: undefined,
+      bakedMs: 0,
+      checks: 0,
+      result: 'pending' as StageResult,
+    }))
+    this.maxUnreadable = options.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
+    this.startedAt = options.clock.now()
+  }
+
+  get done(): boolean {
+    return TERMINAL.has(this.phase)
+  }
+
+  /** Runs ticks until a terminal phase. */
+  async run(): Promise<Outcome> {
+    while (!this.done) await this.tick()
+    return this.outcome()
+  }
+
+  async tick(): Promise<Phase> {
+    if (this.done) return this.phase
+    if (this.cancelled() && (this.phase === 'Progressing' || this.phase === 'Baking')) {
+      this.beginRollback('cancelled', 'the workflow was cancelled')
+      return this.phase
+    }
+    switch (this.phase) {
+      case 'Initializing':
+        await this.initialize()
+        break
+      case 'Progressing':
+        await this.progress()
+        break
+      case 'Baking':
+        await this.bake()
+        break
+      case 'RollingBack':
+        await this.rollBack()
+        break
+      default:
+        break
+    }
+    if (this.done) this.endedAt = this.options.clock.now()
+    return this.phase
+  }
+
+  outcome(): Outcome {
+    return {
+      result: this.result ?? 'failed',
+      weight: this.weight,
+      stableVersion: this.traffic?.stableVersion,
+      targetVersion: this.traffic?.targetVersion,
+      alarm: this.alarm,
+      reason: this.reason,
+      stages: this.stages,
+      events: this.events,
+      insufficient: [...this.insufficient],
+      startedAt: this.startedAt,
+      endedAt: this.endedAt || this.options.clock.now(),
+      alreadyPromoted: this.alreadyPromoted,
+      needsCleanup: this.wroteAnything && this.result === 'failed' && !this.ownershipLost,
+    }
+  }
+
+  // --- phases -------------------------------------------------------------
+
+  private async initialize(): Promise<void> {
+    const { provider, log } = this.options
+    if (this.cancelled()) return this.refuse('the workflow was cancelled before any change')
+
+    let traffic: TrafficState
+    try {
+      traffic = await provider.inspect()
+    } catch (error) {
+      return this.refuse(error instanceof RefusalError ? error.message : `could not read ${provider.resource}: ${errorMessage(error)}`)
+    }
+    this.traffic = traffic
+    log.info(`${provider.resource} routes ${traffic.description}`)
+    if (provider.link) log.info(`Console: ${provider.link}`)
+
+    if (traffic.ownership === 'promoted') {
+      this.alreadyPromoted = true
+      this.weight = 100
+      for (const stage of this.stages) stage.result = 'resumed'
+      log.info(`Version ${traffic.targetVersion} already serves all traffic: nothing to do.`)
+      return this.finish('Succeeded', 'promoted')
+    }
+    if (traffic.ownership === 'foreign') {
+      return this.refuse(
+        `${provider.resource} already routes ${traffic.description}, not to version ${traffic.targetVersion}: ` +
+          'another rollout owns it. Finish or roll back that one first (mode: rollback).',
+      )
+    }
+
+    this.resumed = traffic.ownership === 'resumable'
+    if (this.resumed) {
+      this.weight = traffic.weight
+      this.wroteAnything = true // the canary is live: from here on a failure must roll back
+      this.options.onFirstWrite?.(traffic)
+      log.info(`Resuming: version ${traffic.targetVersion} already takes ${traffic.weight}% of traffic.`)
+      if (!(await this.checkHold(traffic))) return
+    }
+
+    // Gates are read before any write: every alarm must exist and none may be firing.
+    const reading = await this.readGate()
+    if (reading === undefined) return
+    this.logAlarms(reading)
+    if (reading.missing.length > 0) {
+      const message = `alarm${reading.missing.length === 1 ? '' : 's'} not found: ${reading.missing.map(quote).join(', ')}`
+      if (this.resumed) return this.beginRollback('unreadable', message)
+      return this.refuse(new GateSetupError(message).message)
+    }
+    if (reading.status !== 'pass') {
+      const message = `gates are not green before the first shift: ${describeReading(reading)}`
+      if (this.resumed) {
+        if (reading.status === 'fail') this.alarm = reading.firing[0]
+        return this.beginRollback(reading.status === 'fail' ? 'alarm' : 'unreadable', message)
+      }
+      return this.refuse(message)
+    }
+    if (this.options.gate.names.length === 0) log.warning('No alarms given: stages pass on bake time alone.')
+
+    let next = 0
+    while (next < this.stages.length && (this.stages[next]?.weight ?? 0) <= this.weight + 1e-9) {
+      const stage = this.stages[next]
+      if (stage) stage.result = 'resumed'
+      next += 1
+    }
+    this.stageIndex = next
+    if (this.resumeInterruptedBake(next)) return
+    if (next >= this.stages.length) {
+      log.info(`Every stage is at or below the live ${this.weight}%: holding there.`)
+      return this.finish('Held', 'held')
+    }
+    this.phase = 'Progressing'
+  }
+
+  /**
+   * Nobody polled the alarms while the canary was held (say, waiting for an approval):
+   * check how long it was held and what the alarms did meanwhile. Returns false when the
+   * rollout must not go on (it is then rolling back, or refused).
+   */
+  private async checkHold(traffic: TrafficState): Promise<boolean> {
+    const { clock, gate, log, maxHoldMs } = this.options
+    const now = clock.now()
+    const since = traffic.since
+    if (since !== undefined) {
+      log.info(`The canary has been live since ${new Date(since).toISOString()} (${formatDuration(Math.round((now - since) / 1000) * 1000)}).`)
+      if (maxHoldMs !== undefined && now - since > maxHoldMs) {
+        this.beginRollback('expired', `the canary has been held since ${new Date(since).toISOString()}, longer than max-hold ${formatDuration(maxHoldMs)}`)
+        return false
+      }
+    } else {
+      log.warning('The resource does not record when the canary went live; checking alarm history over max-hold (or 24h).')
+    }
+    const from = since ?? now - (maxHoldMs ?? DEFAULT_HISTORY_MS)
+    let firings: AlarmFiring[]
+    try {
+      firings = await gate.firedSince(from, this.options.signal)
+    } catch (error) {
+      this.refuse(`could not read alarm history since ${new Date(from).toISOString()}, so cannot show the hold stayed green: ${errorMessage(error)}`)
+      return false
+    }
+    const [first] = firings
+    if (first) {
+      this.alarm = { name: first.name, state: 'ALARM', reason: first.summary, updatedAt: first.at, link: first.link }
+      this.beginRollback('alarm', `alarm ${quote(first.name)} fired at ${first.at.toISOString()} while the canary was held`)
+      return false
+    }
+    log.info(`No gate alarm fired since ${new Date(from).toISOString()}.`)
+    return true
+  }
+
+  /**
+   * A crash mid-bake leaves the canary at a stage's weight with its bake unfinished (the
+   * resource records a finished bake only when the rollout holds): bake that stage again.
+   */
+  private resumeInterruptedBake(next: number): boolean {
+    const { clock, log } = this.options
+    const stage = this.stages[next - 1]
+    if (!this.resumed || !stage || this.traffic?.baked || Math.abs(stage.weight - this.weight) > 1e-9) return false
+    // When the weight went live is only known to within the interrupted write's latency, so
+    // the stage bakes in full again: never less than its bake time on evidence.
+    log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, its bake was interrupted; baking it in full`)
+    stage.result = 'baking'
+    stage.startedAt = clock.now()
+    this.stageIndex = next - 1
+    this.bakeStartedAt = clock.now()
+    this.unreadable = 0
+    this.phase = 'Baking'
+    return true
+  }
+
+  private async progress(): Promise<void> {
+    const { provider, log, clock } = this.options
+    const stage = this.stages[this.stageIndex]
+    const traffic = this.traffic
+    if (!stage || !traffic) return this.fail('internal: no stage to progress to')
+
+    log.startGroup(
+      `Stage ${this.stageIndex + 1}/${this.stages.length}: ${stage.weight}% to version ${traffic.targetVersion}` +
+        (stage.bakeMs > 0 ? `, bake ${formatDuration(stage.bakeMs)}` : ''),
+    )
+    if (!this.wroteAnything) {
+      this.wroteAnything = true
+      this.options.onFirstWrite?.(traffic)
+    }
+    try {
+      const routing = stage.weight >= 100 ? await provider.promote() : await provider.shift(stage.weight)
+      this.weight = stage.weight
+      log.info(`${provider.resource} now routes ${routing} (verified)`)
+      this.record({ at: clock.now(), kind: stage.weight >= 100 ? 'promote' : 'shift', weight: stage.weight, detail: routing })
+    } catch (error) {
+      stage.result = 'failed'
+      log.endGroup()
+      if (error instanceof OwnershipError) {
+        // Someone else changed the resource: stop without overwriting their change.
+        this.ownershipLost = true
+        return this.fail(error.message)
+      }
+      return this.beginRollback('error', `could not set ${stage.weight}%: ${errorMessage(error)}`)
+    }
+    stage.startedAt = clock.now()
+    stage.result = 'baking'
+    this.bakeStartedAt = stage.startedAt
+    this.unreadable = 0
+    this.phase = 'Baking'
+  }
+
+  /** One gate check, then (if the stage goes on) the wait until the next one. */
+  private async bake(): Promise<void> {
+    const { clock, log, pollMs } = this.options
+    const stage = this.stages[this.stageIndex]
+    if (!stage) return this.fail('internal: no stage to bake')
+
+    const reading = await this.readGate()
+    if (reading === undefined) return
+    const elapsed = clock.now() - this.bakeStartedAt
+    stage.checks += 1
+    stage.bakedMs = Math.min(elapsed, stage.bakeMs)
+    log.info(`[${formatDuration(Math.floor(elapsed / 1000) * 1000)} / ${formatDuration(stage.bakeMs)}] gate: ${describeReading(reading)}`)
+
+    if (reading.status === 'fail') {
+      const alarm = reading.firing[0]
+      this.alarm = alarm
+      stage.result = 'failed'
+      for (const firing of reading.firing) {
+        log.error(`Alarm ${quote(firing.name)} is ${firing.state}: ${firing.reason} (${firing.link})`)
+      }
+      log.endGroup()
+      return this.beginRollback('alarm', `alarm ${quote(alarm?.name ?? '?')} is ${alarm?.state ?? 'firing'}`)
+    }
+
+    if (reading.status === 'inconclusive') {
+      this.unreadable += 1
+      log.warning(`Gate unreadable (${this.unreadable}/${this.maxUnreadable}): ${reading.error ?? 'unknown error'}`)
+      this.record({ at: clock.now(), kind: 'unreadable', weight: this.weight, detail: reading.error ?? '' })
+      if (this.unreadable >= this.maxUnreadable) {
+        stage.result = 'failed'
+        log.endGroup()
+        return this.beginRollback('unreadable', `gates unreadable for ${this.unreadable} consecutive polls: ${reading.error ?? ''}`)
+      }
+    } else {
+      this.unreadable = 0
+      // The bake completes only on a successful read taken at or after its end.
+      if (elapsed >= stage.bakeMs) return await this.completeStage(stage)
+    }
+
+    const wait = reading.status === 'pass' ? Math.min(pollMs, stage.bakeMs - elapsed) : pollMs
+    try {
+      await clock.sleep(wait, this.options.signal)
+    } catch {
+      // Aborted: the next tick sees the cancel and rolls back.
+    }
+  }
+
+  private async completeStage(stage: StageRecord): Promise<void> {
+    const { log, clock } = this.options
+    stage.result = 'passed'
+    log.info(`Stage passed after ${stage.checks} gate check${stage.checks === 1 ? '' : 's'}.`)
+    log.endGroup()
+    this.stageIndex += 1
+    if (this.stageIndex < this.stages.length) {
+      this.phase = 'Progressing'
+      return
+    }
+    if (this.weight >= 100) return this.finish('Succeeded', 'promoted')
+    try {
+      await this.options.provider.markBaked()
+    } catch (error) {
+      // Not fatal: a resume then bakes this stage again, which only costs time.
+      log.warning(`Could not record the finished bake on ${this.options.provider.resource}: ${errorMessage(error)}`)
+    }
+    this.record({ at: clock.now(), kind: 'hold', weight: this.weight, detail: `holding at ${this.weight}%` })
+    log.info(`Holding at ${this.weight}%: a later run with stages up to 100% promotes.`)
+    this.finish('Held', 'held')
+  }
+
+  private async rollBack(): Promise<void> {
+    const { provider, log, clock } = this.options
+    const traffic = this.traffic
+    if (!traffic) return this.fail('internal: nothing to roll back')
+    log.startGroup(`Rolling back ${provider.resource} to version ${traffic.stableVersion}`)
+    try {
+      const routing = await provider.rollback()
+      this.weight = 0
+      log.info(`${provider.resource} now routes ${routing} (verified)`)
+      this.record({ at: clock.now(), kind: 'rollback', weight: 0, detail: routing })
+      this.phase = 'RolledBack'
+    } catch (error) {
+      if (error instanceof OwnershipError) this.ownershipLost = true
+      this.reason = `${this.reason ?? ''}; the rollback itself failed: ${errorMessage(error)}`.replace(/^; /, '')
+      log.error(`Rollback failed: ${errorMessage(error)}`)
+      this.finish('Failed', 'failed')
+    }
+    log.endGroup()
+  }
+
+  // --- helpers -------------------------------------------------------------
+
+  /** Reads the gates; on cancel mid-read, rolls back (or refuses if nothing was written). */
+  private async readGate(): Promise<GateReading | undefined> {
+    const reading = await this.options.gate.check(this.options.signal)
+    if (this.cancelled()) {
+      if (this.wroteAnything) this.beginRollback('cancelled', 'the workflow was cancelled')
+      else this.refuse('the workflow was cancelled before any change')
+      return undefined
+    }
+    for (const name of reading.insufficient) this.insufficient.add(name)
+    return reading
+  }
+
+  private logAlarms(reading: GateReading): void {
+    for (const alarm of reading.alarms) {
+      this.options.log.info(`Alarm ${quote(alarm.name)}: ${alarm.state} ${alarm.link}`)
+    }
+  }
+
+  private beginRollback(kind: 'alarm' | 'unreadable' | 'cancelled' | 'error' | 'expired', reason: string): void {
+    const { clock, log } = this.options
+    this.reason = reason
+    const stage = this.stages[this.stageIndex]
+    if (kind === 'cancelled' && stage && stage.result === 'baking') stage.result = 'cancelled'
+    this.record({
+      at: clock.now(),
+      kind: kind === 'alarm' ? 'alarm' : kind === 'cancelled' ? 'cancel' : 'unreadable',
+      weight: this.weight,
+      detail: reason,
+    })
+    log.warning(`Rolling back: ${reason}`)
+    this.result = 'rolled-back'
+    this.phase = 'RollingBack'
+  }
+
+  private refuse(reason: string): void {
+    this.reason = reason
+    this.options.log.error(`Refusing to start: ${reason}`)
+    this.finish('Failed', 'refused')
+  }
+
+  private fail(reason: string): void {
+    this.reason = reason
+    this.options.log.error(reason)
+    this.finish('Failed', 'failed')
+  }
+
+  private finish(phase: Phase, result: RolloutResult): void {
+    this.phase = phase
+    this.result = result
+  }
+
+  private record(event: RolloutEvent): void {
+    this.events.push(event)
+    this.options.onEvent?.(event, { index: this.stageIndex + 1, total: this.stages.length })
+  }
+
+  private cancelled(): boolean {
+    return this.options.signal?.aborted ?? false
+  }
+}
+
+/** True when the step should fail: anything but a promote or a hold. */
+export function isFailure(outcome: Outcome): boolean {
+  return outcome.result !== 'promoted' && outcome.result !== 'held'
+}

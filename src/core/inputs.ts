@@ -1,0 +1,222 @@
+import { parseDuration, formatDuration } from './duration.js'
+import { InputError } from './errors.js'
+import { quote } from './quote.js'
+import { GITHUB_STATUS_MODES, type GitHubStatusMode } from '../report/github-reporter.js'
+import { parseStages, StageSyntaxError, type Stage } from './stages.js'
+
+export type Mode = 'deploy' | 'rollback' | 'plan'
+export type InsufficientDataPolicy = 'alarm' | 'ok'
+
+/** One alias to move: a function, its alias, and (to deploy) the version to roll out. */
+export interface AliasTarget {
+  readonly functionName: string
+  readonly alias: string
+  readonly version: string | undefined
+}
+
+/** Everything the rollout needs, validated. Built before any AWS call. */
+export interface Config {
+  readonly mode: Mode
+  /** One entry per function, all moved through the same stages together. */
+  readonly targets: readonly AliasTarget[]
+  readonly stages: readonly Stage[]
+  readonly alarms: AlarmSelection
+  readonly pollMs: number
+  readonly insufficientData: InsufficientDataPolicy
+  /** A held canary older than this is rolled back instead of resumed; undefined means no limit. */
+  readonly maxHoldMs: number | undefined
+  readonly region: string
+  /** Set when codedeploy-application is given: CodeDeploy drives the traffic. */
+  readonly codeDeploy: boolean
+  /** Whether `stages` was given (CodeDeploy then uses the group's own config when it was not). */
+  readonly stagesGiven: boolean
+  readonly github: {
+    readonly status: GitHubStatusMode
+    readonly token: string
+    /** The GitHub deployment environment (deployment mode). */
+    readonly environment: string
+  }
+}
+
+/** Reads one input by its action.yml name; '' when unset (what @actions/core returns). */
+export type InputReader = (name: string) => string
+
+export const MIN_POLL_MS = 1_000
+const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/
+const FUNCTION_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:function:[a-zA-Z0-9-_]{1,64}$/
+const PARTIAL_ARN = /^\d{12}:function:[a-zA-Z0-9-_]{1,64}$/
+const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9-_]{1,128}$/
+const VERSION = /^[1-9]\d{0,9}$/
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/
+const ALARM_NAME_MAX = 255
+// Printable characters only: alarm names come back in logs and console links.
+const ALARM_NAME = /^[^\p{Cc}]+$/u
+const MODES: readonly Mode[] = ['deploy', 'rollback', 'plan']
+const POLICIES: readonly InsufficientDataPolicy[] = ['alarm', 'ok']
+
+function oneOf<T extends string>(input: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(input, `${quote(value)} is not one of ${allowed.join(', ')}`)
+}
+
+export function parseFunctionName(value: string): string {
+  if (FUNCTION_NAME.test(value) || FUNCTION_ARN.test(value) || PARTIAL_ARN.test(value)) return value
+  throw new InputError('function-name', `${quote(value)} is not a Lambda function name (letters, digits, - and _, at most 64) or function ARN`)
+}
+
+/** Lambda allows 15 control-plane requests per second; a rollout of more functions than this is refused. */
+export const MAX_FUNCTIONS = 50
+
+function parseAlias(value: string, input: string): string {
+  if (!ALIAS_NAME.test(value)) {
+    throw new InputError(input, `${quote(value)} is not an alias name (letters, digits, - and _, not all digits, at most 128)`)
+  }
+  return value
+}
+
+/**
+ * One function per line (or comma), each `name`, `name:alias`, an ARN, or an ARN qualified
+ * with the alias. Entries without an alias take `defaultAlias`.
+ */
+export function parseFunctionList(value: string, defaultAlias: string, required = true): { functionName: string; alias: string }[] {
+  const entries = value
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  if (entries.length === 0 && required) throw new InputError('function-name', 'is required')
+  if (entries.length > MAX_FUNCTIONS) {
+    throw new InputError('function-name', `lists ${entries.length} functions; at most ${MAX_FUNCTIONS} move together`)
+  }
+  const targets = entries.map((entry) => {
+    const arn = /^(arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)(?::(.+))?$/.exec(entry)
+    const partial = /^(\d{12}:function:[^:]+)(?::(.+))?$/.exec(entry)
+    const plain = /^([^:]+)(?::(.+))?$/.exec(entry)
+    const [, name = entry, alias] = arn ?? partial ?? plain ?? []
+    return {
+      functionName: parseFunctionName(name),
+      alias: alias === undefined ? defaultAlias : parseAlias(alias, 'function-name'),
+    }
+  })
+  const seen = new Set<string>()
+  for (const target of targets) {
+    const key = `${target.functionName}:${target.alias}`
+    if (seen.has(key)) throw new InputError('function-name', `lists ${quote(key)} twice`)
+    seen.add(key)
+  }
+  return targets
+}
+
+/** One version for every function, or one per function in the same order. */
+function parseVersions(value: string, count: number): (string | undefined)[] {
+  const versions = value
+    .split(/[,\n]/)
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+  for (const version of versions) {
+    if (!VERSION.test(version)) {
+      throw new InputError('version', `${quote(version)} is not a published version number ($LATEST cannot take weighted traffic)`)
+    }
+  }
+  if (versions.length === 0) return Array.from({ length: count }, () => undefined)
+  if (versions.length === 1) return Array.from({ length: count }, () => versions[0])
+  if (versions.length !== count) {
+    throw new InputError('version', `gives ${versions.length} versions for ${count} functions; give one, or one per function`)
+  }
+  return versions
+}
+
+export interface AlarmSelection {
+  readonly names: readonly string[]
+  /** Entries written `prefix*`: every alarm whose name starts with the prefix. */
+  readonly prefixes: readonly string[]
+}
+
+/** Alarm names are separated by commas or newlines; a trailing `*` makes a prefix; duplicates are dropped. */
+export function parseAlarmList(value: string): AlarmSelection {
+  const entries = value
+    .split(/[,\n]/)
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+  const names = new Set<string>()
+  const prefixes = new Set<string>()
+  for (const entry of entries) {
+    const prefix = entry.endsWith('*') ? entry.slice(0, -1) : undefined
+    const name = prefix ?? entry
+    if (name === '' || name.length > ALARM_NAME_MAX || !ALARM_NAME.test(name)) {
+      throw new InputError('alarms', `${quote(entry)} is not a CloudWatch alarm name (1 to ${ALARM_NAME_MAX} printable characters) or prefix ending in *`)
+    }
+    if (prefix === undefined) names.add(name)
+    else prefixes.add(prefix)
+  }
+  return { names: [...names], prefixes: [...prefixes] }
+}
+
+export function parsePollInterval(value: string): number {
+  const ms = parseDuration(value)
+  if (ms === undefined) throw new InputError('poll-interval', `${quote(value)} is not a duration like 10s or 1m`)
+  if (ms < MIN_POLL_MS) {
+    throw new InputError('poll-interval', `${quote(value)} is below the minimum of ${formatDuration(MIN_POLL_MS)}`)
+  }
+  return ms
+}
+
+/** Validates every input; throws InputError naming the first bad one. */
+export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.env): Config {
+  const get = (name: string): string => read(name).trim()
+
+  const mode = oneOf('mode', get('mode') || 'deploy', MODES)
+  const codeDeploy = get('codedeploy-application') !== ''
+  if (codeDeploy && get('codedeploy-deployment-group') === '') {
+    throw new InputError('codedeploy-deployment-group', 'is required with codedeploy-application')
+  }
+  const alias = parseAlias(get('alias') || 'live', 'alias')
+  // CodeDeploy's ECS and EC2/on-prem platforms name no function; the Lambda platform checks for one.
+  const functions = parseFunctionList(get('function-name'), alias, !codeDeploy)
+  const versions = parseVersions(get('version'), functions.length)
+  if (mode !== 'rollback' && !codeDeploy && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
+  const targets = functions.map((fn, i) => ({ ...fn, version: versions[i] }))
+
+  let stages: Stage[]
+  const stagesGiven = get('stages') !== ''
+  try {
+    stages = parseStages(get('stages') || 'Canary10Percent5Minutes')
+  } catch (error) {
+    if (error instanceof StageSyntaxError) throw new InputError('stages', error.message)
+    throw error
+  }
+
+  const alarms = parseAlarmList(read('alarms'))
+  const pollMs = parsePollInterval(get('poll-interval') || (codeDeploy ? '15s' : '10s'))
+  const insufficientData = oneOf('insufficient-data', get('insufficient-data') || 'alarm', POLICIES)
+  const rawMaxHold = get('max-hold')
+  const maxHoldMs = rawMaxHold === '' ? undefined : parseDuration(rawMaxHold)
+  if (maxHoldMs === 0 || (rawMaxHold !== '' && maxHoldMs === undefined)) {
+    throw new InputError('max-hold', `${quote(rawMaxHold)} is not a duration like 24h or 90m`)
+  }
+
+  const region = get('region') || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || ''
+  if (region === '') throw new InputError('region', 'is not set and neither is AWS_REGION (configure-aws-credentials sets it)')
+  if (!REGION.test(region)) throw new InputError('region', `${quote(region)} is not an AWS region like us-east-1`)
+
+  const githubStatus = oneOf('github-status', get('github-status') || 'none', GITHUB_STATUS_MODES)
+  const firstTarget = targets[0]
+  const github = {
+    status: githubStatus,
+    token: read('github-token').trim(),
+    environment: get('github-environment') || `${firstTarget?.functionName.split(':function:').at(-1) ?? ''}:${firstTarget?.alias ?? ''}`,
+  }
+
+  return {
+    mode,
+    targets,
+    github,
+    stages,
+    alarms,
+    pollMs,
+    insufficientData,
+    maxHoldMs,
+    region,
+    codeDeploy,
+    stagesGiven,
+  }
+}

@@ -1,0 +1,119 @@
+import { formatDuration, parseDuration } from './duration.js'
+import { quote } from './quote.js'
+
+/** One step of a rollout: send `weight` percent of traffic to the new version, then bake for `bakeMs`. */
+export interface Stage {
+  readonly weight: number
+  readonly bakeMs: number
+}
+
+/** Percent weights may carry at most this many decimals (0.001% is one request in 100,000). */
+const WEIGHT_DECIMALS = 3
+const ENTRY = /^(\d+(?:\.\d+)?)\s*%\s*(?::\s*(.+))?$/
+const PRESET_PREFIX = 'CodeDeployDefault.Lambda'
+/** More stages than this is a typo, and would make the summary long. */
+export const MAX_STAGES = 50
+
+function linear(stepMinutes: number): Stage[] {
+  const stages: Stage[] = []
+  for (let weight = 10; weight < 100; weight += 10) stages.push({ weight, bakeMs: stepMinutes * 60_000 })
+  stages.push({ weight: 100, bakeMs: 0 })
+  return stages
+}
+
+function canary(minutes: number): Stage[] {
+  return [
+    { weight: 10, bakeMs: minutes * 60_000 },
+    { weight: 100, bakeMs: 0 },
+  ]
+}
+
+/** CodeDeploy's predefined Lambda deployment configurations, as stage lists. */
+export const PRESETS: Readonly<Record<string, readonly Stage[]>> = {
+  Canary10Percent5Minutes: canary(5),
+  Canary10Percent10Minutes: canary(10),
+  Canary10Percent15Minutes: canary(15),
+  Canary10Percent30Minutes: canary(30),
+  Linear10PercentEvery1Minute: linear(1),
+  Linear10PercentEvery2Minutes: linear(2),
+  Linear10PercentEvery3Minutes: linear(3),
+  Linear10PercentEvery10Minutes: linear(10),
+  AllAtOnce: [{ weight: 100, bakeMs: 0 }],
+}
+
+/** The preset's bare name if `text` names one (with or without the CodeDeployDefault.Lambda prefix). */
+export function presetName(text: string): string | undefined {
+  const bare = text.trim().replace(new RegExp(`^${PRESET_PREFIX.replace('.', '\\.')}\\.?`), '')
+  return Object.hasOwn(PRESETS, bare) ? bare : undefined
+}
+
+export class StageSyntaxError extends Error {
+  override name = 'StageSyntaxError'
+}
+
+/**
+ * Parses the `stages` input: a preset name, or entries like `10%:5m, 50%:10m, 100%`
+ * separated by commas or newlines. Weights strictly increase within (0, 100]; every entry
+ * but the last needs a bake time. A list that stops below 100% holds at its last weight.
+ */
+export function parseStages(text: string): Stage[] {
+  const preset = presetName(text)
+  if (preset) return [...(PRESETS[preset] ?? [])]
+
+  const entries = text
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  if (entries.length === 0) throw new StageSyntaxError('no stages given')
+  if (entries.length > MAX_STAGES) throw new StageSyntaxError(`${entries.length} stages given; at most ${MAX_STAGES}`)
+
+  const stages: Stage[] = []
+  entries.forEach((entry, index) => {
+    const match = ENTRY.exec(entry)
+    if (!match) {
+      throw new StageSyntaxError(`${quote(entry)} is neither a preset nor a stage like "10%:5m" (weight in percent, bake time in s, m or h)`)
+    }
+    const [, weightText = '', bakeText] = match
+    const decimals = weightText.split('.')[1]?.length ?? 0
+    const weight = Number(weightText)
+    if (decimals > WEIGHT_DECIMALS) {
+      throw new StageSyntaxError(`${quote(entry)}: weight has more than ${WEIGHT_DECIMALS} decimals`)
+    }
+    if (!(weight > 0 && weight <= 100)) {
+      throw new StageSyntaxError(`${quote(entry)}: weight must be above 0% and at most 100%`)
+    }
+    const previous = stages.at(-1)
+    if (previous && weight <= previous.weight) {
+      throw new StageSyntaxError(`${quote(entry)}: weights must strictly increase (previous stage is ${previous.weight}%)`)
+    }
+    if (previous?.weight === 100) {
+      throw new StageSyntaxError(`${quote(entry)}: nothing may follow a 100% stage`)
+    }
+    let bakeMs = 0
+    if (bakeText !== undefined) {
+      const parsed = parseDuration(bakeText)
+      if (parsed === undefined) {
+        throw new StageSyntaxError(`${quote(entry)}: bake time ${quote(bakeText)} is not a duration like 30s, 5m or 1h`)
+      }
+      bakeMs = parsed
+    } else if (index < entries.length - 1) {
+      throw new StageSyntaxError(`${quote(entry)}: every stage but the last needs a bake time, e.g. "${weightText}%:5m"`)
+    }
+    stages.push({ weight, bakeMs })
+  })
+  return stages
+}
+
+/** True when the plan ends below 100%: the rollout holds there and a later run promotes. */
+export function holds(stages: readonly Stage[]): boolean {
+  return (stages.at(-1)?.weight ?? 0) < 100
+}
+
+/** The stages still to run when the canary already serves `currentWeight` percent. */
+export function remainingStages(stages: readonly Stage[], currentWeight: number): Stage[] {
+  return stages.filter((stage) => stage.weight > currentWeight + 1e-9)
+}
+
+export function describeStages(stages: readonly Stage[]): string {
+  return stages.map((s) => (s.bakeMs > 0 ? `${s.weight}%:${formatDuration(s.bakeMs)}` : `${s.weight}%`)).join(', ')
+}

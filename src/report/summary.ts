@@ -1,0 +1,108 @@
+import { weightChart } from './chart.js'
+import { formatDuration } from '../core/duration.js'
+import type { Outcome, StageRecord } from '../core/engine.js'
+import type { AlarmState } from '../core/gate.js'
+import type { MemberReport } from '../alias/fleet-provider.js'
+
+export interface SummaryContext {
+  readonly resource: string
+  readonly resourceLink: string | undefined
+  readonly alarms: readonly { name: string; link: string }[]
+  /** Each function of a multi-function release. */
+  readonly members: readonly MemberReport[]
+}
+
+const RESULT_LINE: Record<Outcome['result'], string> = {
+  promoted: '✅ Promoted',
+  held: '⏸️ Held',
+  'rolled-back': '↩️ Rolled back',
+  refused: '⛔ Refused to start',
+  failed: '❌ Failed',
+}
+
+const STAGE_RESULT: Record<StageRecord['result'], string> = {
+  pending: 'not reached',
+  resumed: 'done earlier',
+  baking: 'baking',
+  passed: '✅ passed',
+  failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
+}
+
+function time(ms: number | undefined): string {
+  return ms === undefined ? '–' : new Date(ms).toISOString().slice(11, 19)
+}
+
+/** Table cells: no pipes or newlines from alarm reasons. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+function alarmLine(alarm: AlarmState): string {
+  return `Alarm [${cell(alarm.name)}](${alarm.link}) was **${alarm.state}**: ${cell(alarm.reason)}`
+}
+
+/** Where traffic stands at exit, in words a reader of the summary can act on. */
+export function trafficLine(outcome: Outcome): string {
+  const target = `version ${outcome.targetVersion ?? '?'}`
+  const stable = `version ${outcome.stableVersion ?? '?'}`
+  switch (outcome.result) {
+    case 'promoted':
+      return outcome.alreadyPromoted ? `all on ${target} (already promoted; nothing changed).` : `all on ${target} (was ${stable}).`
+    case 'held':
+      return `${target} takes ${outcome.weight}%, ${stable} the rest. A later run promotes or rolls back.`
+    case 'rolled-back':
+      return `all back on ${stable}; ${target} takes none.`
+    case 'refused':
+      return 'unchanged: the rollout stopped before its first write.'
+    case 'failed':
+      return `${target} may still take ${outcome.weight}% (see the log): check the resource before re-running.`
+  }
+}
+
+/** The job summary as Markdown: outcome first, then the stage table, then warnings. */
+export function renderSummary(outcome: Outcome, context: SummaryContext): string {
+  const lines: string[] = []
+  const resource = context.resourceLink ? `[${context.resource}](${context.resourceLink})` : context.resource
+  lines.push(`## Canary release of ${resource}: ${RESULT_LINE[outcome.result]}`, '')
+  lines.push(`**Traffic now:** ${trafficLine(outcome)}`, '')
+  if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
+  if (outcome.alarm) lines.push(alarmLine(outcome.alarm), '')
+
+  lines.push('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |', '|---|---|---|---|---|---|')
+  outcome.stages.forEach((stage, index) => {
+    const baked = stage.startedAt === undefined ? '–' : `${formatDuration(Math.round(stage.bakedMs / 1000) * 1000)} of ${formatDuration(stage.bakeMs)}`
+    lines.push(`| ${index + 1} | ${stage.weight}% | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`)
+  })
+  lines.push('')
+
+  const chart = weightChart(outcome)
+  if (chart) lines.push(chart, '')
+
+  if (context.members.length > 0) {
+    lines.push('| Function | Stable | Target | Target weight at exit |', '|---|---|---|---|')
+    for (const member of context.members) {
+      const name = member.link ? `[${cell(member.resource)}](${member.link})` : cell(member.resource)
+      lines.push(`| ${name} | ${member.stableVersion} | ${member.targetVersion} | ${member.weight}% |`)
+    }
+    lines.push('')
+  }
+
+  if (outcome.insufficient.length > 0) {
+    lines.push(
+      `> [!WARNING]\n> These alarms reported INSUFFICIENT_DATA during the rollout: ${outcome.insufficient.map(cell).join(', ')}. ` +
+        'A gate without data cannot see a problem.',
+      '',
+    )
+  }
+  if (context.alarms.length === 0) {
+    lines.push('> [!WARNING]\n> No alarms were configured: stages passed on bake time alone.', '')
+  } else {
+    lines.push(`**Gates:** ${context.alarms.map((a) => `[${cell(a.name)}](${a.link})`).join(', ')}`, '')
+  }
+  const text = lines.join('\n')
+  // GitHub drops a step summary over 1 MiB; the inputs' limits keep it far below, this is a backstop.
+  return Buffer.byteLength(text) <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT / 4)}\n\n(summary cut to stay under GitHub's 1 MiB limit)`
+}
+
+export const SUMMARY_LIMIT = 1024 * 1024
