@@ -98,25 +98,42 @@ describe('Rollout engine', () => {
     expect(outcome.needsCleanup).toBe(false)
   })
 
-  it('rolls back after 3 consecutive unreadable polls', async () => {
+  it('rolls back after 3 unreadable polls in a stage', async () => {
     const { engine, provider } = rollout({ gate: (n) => reading(n >= 2 ? 'inconclusive' : 'pass') })
     await trace(engine)
     expect(provider.servedWeights).toEqual([10, 0])
-    expect(engine.outcome().reason).toContain('unreadable for 3 consecutive polls')
+    expect(engine.outcome().reason).toContain('unreadable on 3 polls in this stage')
   })
 
-  it('forgives unreadable polls that recover, but never ends a bake on one', async () => {
-    // Reads at 0,10,20 pass; the one at 30s (bake end) is unreadable; the next one passes.
+  it('rolls back a gate unreadable on every other poll: unreadable polls add up within a stage', async () => {
+    // Checks 1, 3, 5 (the bake's polls at 0s, 20s, 40s...) are unreadable, the others pass.
+    const { engine, provider } = rollout({ stages: '10%:1m, 100%', gate: (n) => reading(n % 2 === 1 ? 'inconclusive' : 'pass') })
+    const outcome = await engine.run()
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toContain('unreadable on 3 polls in this stage')
+    expect(provider.servedWeights).toEqual([10, 0])
+  })
+
+  it('starts each stage with a clean unreadable count', async () => {
+    // Two unreadable polls in stage 1 and two in stage 2: never three in one stage.
+    const bad = new Set([2, 3, 9, 10])
+    const { engine } = rollout({ stages: '10%:30s, 50%:30s, 100%', gate: (n) => reading(bad.has(n) ? 'inconclusive' : 'pass') })
+    expect((await engine.run()).result).toBe('promoted')
+  })
+
+  it('does not count unreadable time as bake: only spans between two good reads bake', async () => {
+    // Reads at 0,10,20 pass; the ones at 30s and 40s are unreadable; then reads pass again.
     const { engine, provider, clock } = rollout({
       stages: '10%:30s',
       gate: (n) => reading(n === 4 || n === 5 ? 'inconclusive' : 'pass'),
     })
+    const start = clock.now()
     await trace(engine)
     expect(engine.phase).toBe('Held')
     expect(provider.servedWeights).toEqual([10])
-    // The bake ran past 30s: two unreadable reads at the end each cost a poll.
-    expect(clock.sleeps).toEqual([10_000, 10_000, 10_000, 10_000, 10_000])
-    expect(engine.outcome().stages[0]?.checks).toBe(6)
+    // 20s baked by the read at 20s; 20-30, 30-40 and 40-50 were not watched; 50-60 completes it.
+    expect(clock.now() - start).toBe(60_000)
+    expect(engine.outcome().stages[0]).toMatchObject({ checks: 7, bakedMs: 30_000, result: 'passed' })
   })
 
   it('holds at the last weight when the plan stops short of 100%', async () => {
@@ -309,7 +326,7 @@ describe('Rollout engine', () => {
       const { engine, gate, clock } = rollout({ provider })
       provider.since = clock.now() - 2 * HOUR
       const firedAt = new Date(clock.now() - HOUR)
-      gate.history = [{ name: 'errors-high', at: firedAt, summary: 'Alarm updated from OK to ALARM', link: 'l' }]
+      gate.history = [{ name: 'errors-high', state: 'ALARM', at: firedAt, summary: 'Alarm updated from OK to ALARM', link: 'l' }]
       const outcome = await engine.run()
       expect(outcome.result).toBe('rolled-back')
       expect(outcome.reason).toBe(`alarm "errors-high" fired at ${firedAt.toISOString()} while the canary was held`)
@@ -335,6 +352,35 @@ describe('Rollout engine', () => {
       expect(outcome.result).toBe('refused')
       expect(outcome.reason).toContain('cannot show the hold stayed green: AccessDenied')
       expect(provider.writes).toEqual([])
+    })
+
+    it('rolls back a resumed canary when the workflow is cancelled during the history read', async () => {
+      const provider = heldAt10()
+      const controller = new AbortController()
+      const { engine, gate, clock, firstWrites } = rollout({ provider, signal: controller.signal })
+      provider.since = clock.now() - HOUR
+      gate.firedSince = async () => {
+        controller.abort()
+        throw Object.assign(new Error('Request aborted'), { name: 'AbortError' })
+      }
+      const outcome = await engine.run()
+      expect(outcome.result).toBe('rolled-back')
+      expect(outcome.reason).toBe('the workflow was cancelled')
+      expect(provider.servedWeights).toEqual([0])
+      // The post step was told about the live canary before anything could go wrong.
+      expect(firstWrites).toEqual(['1->2'])
+    })
+
+    it('rolls back a resumed canary whose alarm went to INSUFFICIENT_DATA during the hold', async () => {
+      const provider = heldAt10()
+      const { engine, gate, clock } = rollout({ provider })
+      provider.since = clock.now() - 2 * HOUR
+      const at = new Date(clock.now() - HOUR)
+      gate.history = [{ name: 'errors-high', state: 'INSUFFICIENT_DATA', at, summary: 'Alarm updated from OK to INSUFFICIENT_DATA', link: 'l' }]
+      const outcome = await engine.run()
+      expect(outcome.result).toBe('rolled-back')
+      expect(outcome.reason).toBe(`alarm "errors-high" went to INSUFFICIENT_DATA at ${at.toISOString()} while the canary was held`)
+      expect(outcome.alarm).toMatchObject({ name: 'errors-high', state: 'INSUFFICIENT_DATA' })
     })
 
     it('reads history over max-hold when the hold start is unknown', async () => {

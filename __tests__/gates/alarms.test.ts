@@ -1,4 +1,4 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AlarmGate } from '../../src/gates/alarms.js'
@@ -104,5 +104,45 @@ describe('AlarmGate', () => {
   it('reads nothing when no alarms are configured', async () => {
     expect((await gate([]).check()).status).toBe('pass')
     expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0)
+  })
+
+  it('pages through DescribeAlarms with NextToken', async () => {
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [metric('a', 'OK')], NextToken: 't1' })
+      .resolves({ CompositeAlarms: [metric('b', 'OK')] })
+    expect((await gate(['a', 'b']).check()).status).toBe('pass')
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2)
+  })
+
+  describe('history over a hold', () => {
+    const change = (name: string, to: string, at: number) => ({
+      AlarmName: name,
+      Timestamp: new Date(at),
+      HistoryItemType: 'StateUpdate' as const,
+      HistorySummary: `Alarm updated from OK to ${to}`,
+      HistoryData: JSON.stringify({ version: '1.0', oldState: { stateValue: 'OK' }, newState: { stateValue: to } }),
+    })
+
+    it('asks the history for composite alarms too, not only metric alarms (AlarmTypes both), paging through it', async () => {
+      cloudWatch
+        .on(DescribeAlarmHistoryCommand)
+        .resolvesOnce({ AlarmHistoryItems: [change('other', 'ALARM', 1)], NextToken: 'h1' })
+        .resolves({ AlarmHistoryItems: [change('c', 'ALARM', 2)] })
+      const fired = await gate(['a', 'c']).firedSince(0)
+      expect(fired.map((f) => [f.name, f.state])).toEqual([['c', 'ALARM']])
+      const calls = cloudWatch.commandCalls(DescribeAlarmHistoryCommand).map((c) => c.args[0].input)
+      expect(calls[0]).toMatchObject({ AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], HistoryItemType: 'StateUpdate' })
+      expect(calls).toHaveLength(2)
+    })
+
+    it.each([
+      ['alarm', [['a', 'INSUFFICIENT_DATA']]],
+      ['ok', []],
+    ] as const)('counts INSUFFICIENT_DATA in the hold history per the %s policy, as a live read does', async (policy, expected) => {
+      cloudWatch.on(DescribeAlarmHistoryCommand).resolves({ AlarmHistoryItems: [change('a', 'INSUFFICIENT_DATA', 5), change('a', 'OK', 6)] })
+      const fired = await gate(['a'], policy).firedSince(0)
+      expect(fired.map((f) => [f.name, f.state])).toEqual(expected)
+    })
   })
 })

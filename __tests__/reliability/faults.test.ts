@@ -79,9 +79,9 @@ function check({ seed, run, emulator, alarmFired }: FaultRun, faults: FaultConfi
       expect(run.exitCode, dump).not.toBe(0)
       expect(live, dump).toEqual({ version: '1', weights: {} })
       if (!alarmFired) {
-        // Without an alarm, only unreadable gates (3 polls in a row) or a write that failed
+        // Without an alarm, only unreadable gates (3 polls in a stage) or a write that failed
         // after all retries may roll back.
-        expect(run.errors.join('\n'), dump).toMatch(/gates unreadable for 3 consecutive polls|could not set/)
+        expect(run.errors.join('\n'), dump).toMatch(/gates unreadable on 3 polls in this stage|could not set/)
       }
       break
     case 'refused':
@@ -141,7 +141,7 @@ describe('faults', () => {
       const dump = `${describeHistory(entries)}\n${describeRun(run)}`
       expect(run.exitCode, dump).not.toBe(0)
       expect(run.outputs['result'], dump).toBe('rolled-back')
-      expect(run.errors.join('\n'), dump).toContain('gates unreadable for 3 consecutive polls')
+      expect(run.errors.join('\n'), dump).toContain('gates unreadable on 3 polls in this stage')
       expect(run.warnings.filter((w) => w.startsWith('Gate unreadable')).length, dump).toBe(3)
       expect(routing(emulator, FN), dump).toEqual({ version: '1', weights: {} })
       expect(

@@ -9,13 +9,12 @@ import {
 } from '@aws-sdk/client-codedeploy'
 import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
-import { describeReading, type AlarmState, type Gate, type GateReading } from '../core/gate.js'
+import { DEFAULT_MAX_UNREADABLE, describeReading, type AlarmState, type Gate, type GateReading } from '../core/gate.js'
 import type { Log } from '../core/log.js'
 import type { PollRow } from './outcome.js'
 import { quote } from '../core/quote.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
-export const DEFAULT_MAX_UNREADABLE = 3
 
 export interface WatchDeps {
   /** Polls. */

@@ -1,13 +1,13 @@
 import type { Clock } from './clock.js'
 import { formatDuration } from './duration.js'
 import { errorMessage, GateSetupError, OwnershipError, RefusalError } from './errors.js'
-import { type AlarmFiring, type AlarmState, describeReading, type Gate, type GateReading } from './gate.js'
+import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeReading, type Gate, type GateReading } from './gate.js'
 import type { Log } from './log.js'
 import { quote } from './quote.js'
-import type { Stage } from './stages.js'
+import { remainingStages, type Stage } from './stages.js'
 import type { TrafficProvider, TrafficState } from './traffic.js'
 
-export type Phase = 'Initializing' | 'Progressing' | 'Baking' | 'RollingBack' | 'Succeeded' | 'Held' | 'RolledBack' | 'Failed'
+export type Phase = 'Initializing' | 'Progressing' | 'Baking' | 'RollingBack' | 'Succeeded' | 'Held' | 'RolledBack' | 'Refused' | 'Failed'
 
 export type StageResult = 'pending' | 'resumed' | 'baking' | 'passed' | 'failed' | 'cancelled'
 
@@ -62,7 +62,7 @@ export interface EngineOptions {
   readonly signal?: AbortSignal
   /** A held canary older than this is rolled back rather than resumed. */
   readonly maxHoldMs?: number
-  /** Consecutive unreadable gate reads that force a rollback. */
+  /** Unreadable gate reads within one stage that force a rollback (they add up; a good read does not reset them). */
   readonly maxUnreadable?: number
   /** Called for every event as it happens (for live GitHub statuses). */
   readonly onEvent?: (event: RolloutEvent, stage: { index: number; total: number }) => void
@@ -70,11 +70,25 @@ export interface EngineOptions {
   readonly onFirstWrite?: (state: TrafficState) => void
 }
 
-export const DEFAULT_MAX_UNREADABLE = 3
 /** How far back alarm history is read on a resume when the hold's start is unknown and no max-hold is set. */
 const DEFAULT_HISTORY_MS = 24 * 3_600_000
 
-const TERMINAL: ReadonlySet<Phase> = new Set(['Succeeded', 'Held', 'RolledBack', 'Failed'])
+type TerminalPhase = 'Succeeded' | 'Held' | 'RolledBack' | 'Refused' | 'Failed'
+
+/** Each end of a rollout has one result: the phase says it, nothing else is stored. */
+const RESULT_OF: Readonly<Record<TerminalPhase, RolloutResult>> = {
+  Succeeded: 'promoted',
+  Held: 'held',
+  RolledBack: 'rolled-back',
+  Refused: 'refused',
+  Failed: 'failed',
+}
+
+function isTerminal(phase: Phase): phase is TerminalPhase {
+  return Object.hasOwn(RESULT_OF, phase)
+}
+
+type RollbackKind = 'alarm' | 'unreadable' | 'cancelled' | 'error' | 'expired'
 
 /**
  * The rollout state machine. Each `tick()` does one thing (read, shift, one gate check
@@ -89,20 +103,22 @@ export class Rollout {
   readonly events: RolloutEvent[] = []
 
   private traffic: TrafficState | undefined
-  private unreadable = 0
-  private bakeStartedAt = 0
   private wroteAnything = false
   private resumed = false
   private alreadyPromoted = false
   /** Someone else changed the resource; nothing of ours is left to clean up. */
   private ownershipLost = false
-  private result: RolloutResult | undefined
   private reason: string | undefined
   private alarm: AlarmState | undefined
   private readonly insufficient = new Set<string>()
   private readonly startedAt: number
   private endedAt = 0
   private readonly maxUnreadable: number
+  /** Unreadable gate reads in the current stage: they add up, a good read does not forgive them. */
+  private unreadable = 0
+  /** When the gate was last read in this stage, and whether that read succeeded. */
+  private lastReadAt = 0
+  private lastReadOk = true
 
   constructor(private readonly options: EngineOptions) {
     this.stages = options.stages.map((stage) => ({
@@ -118,7 +134,7 @@ export class Rollout {
   }
 
   get done(): boolean {
-    return TERMINAL.has(this.phase)
+    return isTerminal(this.phase)
   }
 
   /** Runs ticks until a terminal phase. */
@@ -154,8 +170,9 @@ export class Rollout {
   }
 
   outcome(): Outcome {
+    const phase = this.phase
     return {
-      result: this.result ?? 'failed',
+      result: isTerminal(phase) ? RESULT_OF[phase] : 'failed',
       weight: this.weight,
       stableVersion: this.traffic?.stableVersion,
       targetVersion: this.traffic?.targetVersion,
@@ -167,81 +184,75 @@ export class Rollout {
       startedAt: this.startedAt,
       endedAt: this.endedAt || this.options.clock.now(),
       alreadyPromoted: this.alreadyPromoted,
-      needsCleanup: this.wroteAnything && this.result === 'failed' && !this.ownershipLost,
+      needsCleanup: this.wroteAnything && phase === 'Failed' && !this.ownershipLost,
     }
   }
 
-  // --- phases -------------------------------------------------------------
+  // --- initializing: the story before the first write ----------------------
 
   private async initialize(): Promise<void> {
-    const { provider, log } = this.options
     if (this.cancelled()) return this.refuse('the workflow was cancelled before any change')
+    const traffic = await this.inspect()
+    if (traffic === undefined || !this.classify(traffic)) return
+    if (this.resumed && !(await this.resume(traffic))) return
+    if (!(await this.preflight())) return
+    const next = this.skipFinishedStages()
+    if (this.resumeInterruptedBake(next)) return
+    if (next >= this.stages.length) {
+      this.options.log.info(`Every stage is at or below the live ${this.weight}%: holding there.`)
+      return this.finish('Held')
+    }
+    this.phase = 'Progressing'
+  }
 
+  /** Reads what the resource routes now; refuses when it cannot be read or the release cannot run. */
+  private async inspect(): Promise<TrafficState | undefined> {
+    const { provider, log } = this.options
     let traffic: TrafficState
     try {
       traffic = await provider.inspect()
     } catch (error) {
-      return this.refuse(error instanceof RefusalError ? error.message : `could not read ${provider.resource}: ${errorMessage(error)}`)
+      this.refuse(error instanceof RefusalError ? error.message : `could not read ${provider.resource}: ${errorMessage(error)}`)
+      return undefined
     }
     this.traffic = traffic
     log.info(`${provider.resource} routes ${traffic.description}`)
     if (provider.link) log.info(`Console: ${provider.link}`)
+    return traffic
+  }
 
-    if (traffic.ownership === 'promoted') {
-      this.alreadyPromoted = true
-      this.weight = 100
-      for (const stage of this.stages) stage.result = 'resumed'
-      log.info(`Version ${traffic.targetVersion} already serves all traffic: nothing to do.`)
-      return this.finish('Succeeded', 'promoted')
+  /** Whose rollout the resource is in. True when this one may go on (fresh, or a re-run resuming). */
+  private classify(traffic: TrafficState): boolean {
+    const { provider, log } = this.options
+    switch (traffic.ownership) {
+      case 'promoted':
+        this.alreadyPromoted = true
+        this.weight = 100
+        for (const stage of this.stages) stage.result = 'resumed'
+        log.info(`Version ${traffic.targetVersion} already serves all traffic: nothing to do.`)
+        this.finish('Succeeded')
+        return false
+      case 'foreign':
+        this.refuse(
+          `${provider.resource} already routes ${traffic.description}, not to version ${traffic.targetVersion}: ` +
+            'another rollout owns it. Finish or roll back that one first (mode: rollback).',
+        )
+        return false
+      case 'resumable':
+        this.resumed = true
+        return true
+      case 'fresh':
+        return true
     }
-    if (traffic.ownership === 'foreign') {
-      return this.refuse(
-        `${provider.resource} already routes ${traffic.description}, not to version ${traffic.targetVersion}: ` +
-          'another rollout owns it. Finish or roll back that one first (mode: rollback).',
-      )
-    }
+  }
 
-    this.resumed = traffic.ownership === 'resumable'
-    if (this.resumed) {
-      this.weight = traffic.weight
-      this.wroteAnything = true // the canary is live: from here on a failure must roll back
-      this.options.onFirstWrite?.(traffic)
-      log.info(`Resuming: version ${traffic.targetVersion} already takes ${traffic.weight}% of traffic.`)
-      if (!(await this.checkHold(traffic))) return
-    }
-
-    // Gates are read before any write: every alarm must exist and none may be firing.
-    const reading = await this.readGate()
-    if (reading === undefined) return
-    this.logAlarms(reading)
-    if (reading.missing.length > 0) {
-      const message = `alarm${reading.missing.length === 1 ? '' : 's'} not found: ${reading.missing.map(quote).join(', ')}`
-      if (this.resumed) return this.beginRollback('unreadable', message)
-      return this.refuse(new GateSetupError(message).message)
-    }
-    if (reading.status !== 'pass') {
-      const message = `gates are not green before the first shift: ${describeReading(reading)}`
-      if (this.resumed) {
-        if (reading.status === 'fail') this.alarm = reading.firing[0]
-        return this.beginRollback(reading.status === 'fail' ? 'alarm' : 'unreadable', message)
-      }
-      return this.refuse(message)
-    }
-    if (this.options.gate.names.length === 0) log.warning('No alarms given: stages pass on bake time alone.')
-
-    let next = 0
-    while (next < this.stages.length && (this.stages[next]?.weight ?? 0) <= this.weight + 1e-9) {
-      const stage = this.stages[next]
-      if (stage) stage.result = 'resumed'
-      next += 1
-    }
-    this.stageIndex = next
-    if (this.resumeInterruptedBake(next)) return
-    if (next >= this.stages.length) {
-      log.info(`Every stage is at or below the live ${this.weight}%: holding there.`)
-      return this.finish('Held', 'held')
-    }
-    this.phase = 'Progressing'
+  /** A re-run finds its canary live: from here on a failure must roll back. Then the hold is checked. */
+  private async resume(traffic: TrafficState): Promise<boolean> {
+    this.weight = traffic.weight
+    this.wroteAnything = true
+    this.options.onFirstWrite?.(traffic)
+    this.options.log.info(`Resuming: version ${traffic.targetVersion} already takes ${traffic.weight}% of traffic.`)
+    return this.checkHold(traffic)
   }
 
   /**
@@ -267,17 +278,58 @@ export class Rollout {
     try {
       firings = await gate.firedSince(from, this.options.signal)
     } catch (error) {
+      // A cancel aborts the read: roll back, as a cancel does everywhere else once the canary is live.
+      if (this.cancelled()) return this.cancelResume()
       this.refuse(`could not read alarm history since ${new Date(from).toISOString()}, so cannot show the hold stayed green: ${errorMessage(error)}`)
       return false
     }
+    if (this.cancelled()) return this.cancelResume()
     const [first] = firings
     if (first) {
-      this.alarm = { name: first.name, state: 'ALARM', reason: first.summary, updatedAt: first.at, link: first.link }
-      this.beginRollback('alarm', `alarm ${quote(first.name)} fired at ${first.at.toISOString()} while the canary was held`)
+      this.alarm = { name: first.name, state: first.state, reason: first.summary, updatedAt: first.at, link: first.link }
+      const what = first.state === 'ALARM' ? 'fired' : `went to ${first.state}`
+      this.beginRollback('alarm', `alarm ${quote(first.name)} ${what} at ${first.at.toISOString()} while the canary was held`)
       return false
     }
     log.info(`No gate alarm fired since ${new Date(from).toISOString()}.`)
     return true
+  }
+
+  private cancelResume(): false {
+    this.beginRollback('cancelled', 'the workflow was cancelled')
+    return false
+  }
+
+  /** Gates are read before any write: every alarm must exist and none may be firing. */
+  private async preflight(): Promise<boolean> {
+    const reading = await this.readGate()
+    if (reading === undefined) return false
+    for (const alarm of reading.alarms) this.options.log.info(`Alarm ${quote(alarm.name)}: ${alarm.state} ${alarm.link}`)
+    if (reading.missing.length > 0) {
+      const message = `alarm${reading.missing.length === 1 ? '' : 's'} not found: ${reading.missing.map(quote).join(', ')}`
+      if (this.resumed) this.beginRollback('unreadable', message)
+      else this.refuse(new GateSetupError(message).message)
+      return false
+    }
+    if (reading.status !== 'pass') {
+      const message = `gates are not green before the first shift: ${describeReading(reading)}`
+      if (!this.resumed) this.refuse(message)
+      else {
+        if (reading.status === 'fail') this.alarm = reading.firing[0]
+        this.beginRollback(reading.status === 'fail' ? 'alarm' : 'unreadable', message)
+      }
+      return false
+    }
+    if (this.options.gate.names.length === 0) this.options.log.warning('No alarms given: stages pass on bake time alone.')
+    return true
+  }
+
+  /** Marks the stages at or below the live weight as done earlier; returns the index of the first one left. */
+  private skipFinishedStages(): number {
+    const next = this.stages.length - remainingStages(this.stages, this.weight).length
+    for (const stage of this.stages.slice(0, next)) stage.result = 'resumed'
+    this.stageIndex = next
+    return next
   }
 
   /**
@@ -285,20 +337,17 @@ export class Rollout {
    * resource records a finished bake only when the rollout holds): bake that stage again.
    */
   private resumeInterruptedBake(next: number): boolean {
-    const { clock, log } = this.options
     const stage = this.stages[next - 1]
     if (!this.resumed || !stage || this.traffic?.baked || Math.abs(stage.weight - this.weight) > 1e-9) return false
     // When the weight went live is only known to within the interrupted write's latency, so
     // the stage bakes in full again: never less than its bake time on evidence.
-    log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, its bake was interrupted; baking it in full`)
-    stage.result = 'baking'
-    stage.startedAt = clock.now()
+    this.options.log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, its bake was interrupted; baking it in full`)
     this.stageIndex = next - 1
-    this.bakeStartedAt = clock.now()
-    this.unreadable = 0
-    this.phase = 'Baking'
+    this.startBake(stage)
     return true
   }
+
+  // --- the stages -------------------------------------------------------------
 
   private async progress(): Promise<void> {
     const { provider, log, clock } = this.options
@@ -329,14 +378,24 @@ export class Rollout {
       }
       return this.beginRollback('error', `could not set ${stage.weight}%: ${errorMessage(error)}`)
     }
-    stage.startedAt = clock.now()
+    this.startBake(stage)
+  }
+
+  private startBake(stage: StageRecord): void {
+    const now = this.options.clock.now()
     stage.result = 'baking'
-    this.bakeStartedAt = stage.startedAt
+    stage.startedAt = now
     this.unreadable = 0
+    this.lastReadAt = now
+    this.lastReadOk = true
     this.phase = 'Baking'
   }
 
-  /** One gate check, then (if the stage goes on) the wait until the next one. */
+  /**
+   * One gate check, then (if the stage goes on) the wait until the next one. Bake time is
+   * the time between reads that both succeeded: a span that ends or starts with an unreadable
+   * read is time nobody watched, so it does not count.
+   */
   private async bake(): Promise<void> {
     const { clock, log, pollMs } = this.options
     const stage = this.stages[this.stageIndex]
@@ -344,10 +403,13 @@ export class Rollout {
 
     const reading = await this.readGate()
     if (reading === undefined) return
-    const elapsed = clock.now() - this.bakeStartedAt
+    const now = clock.now()
+    const readable = reading.status !== 'inconclusive'
+    if (readable && this.lastReadOk) stage.bakedMs = Math.min(stage.bakeMs, stage.bakedMs + (now - this.lastReadAt))
+    this.lastReadAt = now
+    this.lastReadOk = readable
     stage.checks += 1
-    stage.bakedMs = Math.min(elapsed, stage.bakeMs)
-    log.info(`[${formatDuration(Math.floor(elapsed / 1000) * 1000)} / ${formatDuration(stage.bakeMs)}] gate: ${describeReading(reading)}`)
+    log.info(`[${formatDuration(Math.floor(stage.bakedMs / 1000) * 1000)} / ${formatDuration(stage.bakeMs)}] gate: ${describeReading(reading)}`)
 
     if (reading.status === 'fail') {
       const alarm = reading.firing[0]
@@ -362,20 +424,19 @@ export class Rollout {
 
     if (reading.status === 'inconclusive') {
       this.unreadable += 1
-      log.warning(`Gate unreadable (${this.unreadable}/${this.maxUnreadable}): ${reading.error ?? 'unknown error'}`)
-      this.record({ at: clock.now(), kind: 'unreadable', weight: this.weight, detail: reading.error ?? '' })
+      log.warning(`Gate unreadable (${this.unreadable}/${this.maxUnreadable} in this stage): ${reading.error ?? 'unknown error'}`)
+      this.record({ at: now, kind: 'unreadable', weight: this.weight, detail: reading.error ?? '' })
       if (this.unreadable >= this.maxUnreadable) {
         stage.result = 'failed'
         log.endGroup()
-        return this.beginRollback('unreadable', `gates unreadable for ${this.unreadable} consecutive polls: ${reading.error ?? ''}`)
+        return this.beginRollback('unreadable', `gates unreadable on ${this.unreadable} polls in this stage: ${reading.error ?? ''}`)
       }
-    } else {
-      this.unreadable = 0
+    } else if (stage.bakedMs >= stage.bakeMs) {
       // The bake completes only on a successful read taken at or after its end.
-      if (elapsed >= stage.bakeMs) return await this.completeStage(stage)
+      return await this.completeStage(stage)
     }
 
-    const wait = reading.status === 'pass' ? Math.min(pollMs, stage.bakeMs - elapsed) : pollMs
+    const wait = readable ? Math.min(pollMs, stage.bakeMs - stage.bakedMs) : pollMs
     try {
       await clock.sleep(wait, this.options.signal)
     } catch {
@@ -393,7 +454,7 @@ export class Rollout {
       this.phase = 'Progressing'
       return
     }
-    if (this.weight >= 100) return this.finish('Succeeded', 'promoted')
+    if (this.weight >= 100) return this.finish('Succeeded')
     try {
       await this.options.provider.markBaked()
     } catch (error) {
@@ -402,7 +463,7 @@ export class Rollout {
     }
     this.record({ at: clock.now(), kind: 'hold', weight: this.weight, detail: `holding at ${this.weight}%` })
     log.info(`Holding at ${this.weight}%: a later run with stages up to 100% promotes.`)
-    this.finish('Held', 'held')
+    this.finish('Held')
   }
 
   private async rollBack(): Promise<void> {
@@ -415,12 +476,12 @@ export class Rollout {
       this.weight = 0
       log.info(`${provider.resource} now routes ${routing} (verified)`)
       this.record({ at: clock.now(), kind: 'rollback', weight: 0, detail: routing })
-      this.phase = 'RolledBack'
+      this.finish('RolledBack')
     } catch (error) {
       if (error instanceof OwnershipError) this.ownershipLost = true
       this.reason = `${this.reason ?? ''}; the rollback itself failed: ${errorMessage(error)}`.replace(/^; /, '')
       log.error(`Rollback failed: ${errorMessage(error)}`)
-      this.finish('Failed', 'failed')
+      this.finish('Failed')
     }
     log.endGroup()
   }
@@ -439,13 +500,7 @@ export class Rollout {
     return reading
   }
 
-  private logAlarms(reading: GateReading): void {
-    for (const alarm of reading.alarms) {
-      this.options.log.info(`Alarm ${quote(alarm.name)}: ${alarm.state} ${alarm.link}`)
-    }
-  }
-
-  private beginRollback(kind: 'alarm' | 'unreadable' | 'cancelled' | 'error' | 'expired', reason: string): void {
+  private beginRollback(kind: RollbackKind, reason: string): void {
     const { clock, log } = this.options
     this.reason = reason
     const stage = this.stages[this.stageIndex]
@@ -457,25 +512,23 @@ export class Rollout {
       detail: reason,
     })
     log.warning(`Rolling back: ${reason}`)
-    this.result = 'rolled-back'
     this.phase = 'RollingBack'
   }
 
   private refuse(reason: string): void {
     this.reason = reason
     this.options.log.error(`Refusing to start: ${reason}`)
-    this.finish('Failed', 'refused')
+    this.finish('Refused')
   }
 
   private fail(reason: string): void {
     this.reason = reason
     this.options.log.error(reason)
-    this.finish('Failed', 'failed')
+    this.finish('Failed')
   }
 
-  private finish(phase: Phase, result: RolloutResult): void {
+  private finish(phase: TerminalPhase): void {
     this.phase = phase
-    this.result = result
   }
 
   private record(event: RolloutEvent): void {

@@ -1,3 +1,6 @@
+/** Unreadable gate reads that force a rollback: per stage in alias mode, in a row in CodeDeploy mode. */
+export const DEFAULT_MAX_UNREADABLE = 3
+
 export type GateStatus = 'pass' | 'fail' | 'inconclusive'
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
 
@@ -24,9 +27,10 @@ export interface GateReading {
   readonly alarms: readonly AlarmState[]
 }
 
-/** A gate alarm's move into ALARM, found in its history. */
+/** A gate alarm's move into a failing state (ALARM, or INSUFFICIENT_DATA under the `alarm` policy), found in its history. */
 export interface AlarmFiring {
   readonly name: string
+  readonly state: AlarmStateValue
   readonly at: Date
   readonly summary: string
   readonly link: string
@@ -36,7 +40,7 @@ export interface Gate {
   readonly names: readonly string[]
   check(signal?: AbortSignal): Promise<GateReading>
   /**
-   * Every time a gate alarm went into ALARM since `since` (epoch ms): for the time nobody
+   * Every time a gate alarm went into a failing state since `since` (epoch ms): for the time nobody
    * polled, such as a hold waiting for approval. Throws when the history cannot be read.
    */
   firedSince(since: number, signal?: AbortSignal): Promise<AlarmFiring[]>

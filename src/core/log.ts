@@ -6,11 +6,3 @@ export interface Log {
   startGroup(name: string): void
   endGroup(): void
 }
-
-export const silentLog: Log = {
-  info: () => {},
-  warning: () => {},
-  error: () => {},
-  startGroup: () => {},
-  endGroup: () => {},
-}

@@ -1,10 +1,11 @@
 import {
-  type CloudWatchClient,
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
   type AlarmHistoryItem,
+  type AlarmType,
+  type CloudWatchClient,
   type CompositeAlarm,
   type MetricAlarm,
+  paginateDescribeAlarmHistory,
+  paginateDescribeAlarms,
 } from '@aws-sdk/client-cloudwatch'
 import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
@@ -15,6 +16,8 @@ import { quote } from '../core/quote.js'
 
 /** DescribeAlarms accepts at most 100 names per call. */
 export const ALARM_NAMES_PER_CALL = 100
+/** Both kinds, always: without AlarmTypes, DescribeAlarms and DescribeAlarmHistory return metric alarms only. */
+export const ALARM_TYPES: AlarmType[] = ['MetricAlarm', 'CompositeAlarm']
 
 export interface AlarmGateOptions {
   readonly client: CloudWatchClient
@@ -36,6 +39,11 @@ export function alarmGateFor(config: Pick<Config, 'alarms' | 'region' | 'insuffi
     insufficientData: config.insufficientData,
     clock,
   })
+}
+
+/** The paginators pass extra arguments on to every page's send(): the abort signal goes there. */
+function sendOptions(signal: AbortSignal | undefined): [{ abortSignal: AbortSignal }] | [] {
+  return signal ? [{ abortSignal: signal }] : []
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -98,35 +106,35 @@ export class AlarmGate implements Gate {
 
   /**
    * One history query for all alarms (filtered here by name), rather than one per alarm.
-   * A state change counts when its new state is ALARM.
+   * A state change counts when its new state fails the gate: ALARM, or INSUFFICIENT_DATA
+   * under the `alarm` policy, exactly as a live read would count it.
    */
   async firedSince(since: number, signal?: AbortSignal): Promise<AlarmFiring[]> {
     if (this.names.length === 0) return []
+    const { client, clock, region } = this.options
     const items: AlarmHistoryItem[] = []
-    let nextToken: string | undefined
-    do {
-      const page = await this.options.client.send(
-        new DescribeAlarmHistoryCommand({
-          HistoryItemType: 'StateUpdate',
-          StartDate: new Date(since),
-          EndDate: new Date(this.options.clock.now()),
-          ScanBy: 'TimestampAscending',
-          MaxRecords: 100,
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }),
-        signal ? { abortSignal: signal } : {},
-      )
-      items.push(...(page.AlarmHistoryItems ?? []))
-      nextToken = page.NextToken
-    } while (nextToken)
-    return items
-      .filter((item) => this.watches(item.AlarmName ?? '') && newState(item) === 'ALARM')
-      .map((item) => ({
-        name: item.AlarmName ?? '',
-        at: item.Timestamp ?? new Date(since),
-        summary: item.HistorySummary ?? '',
-        link: alarmLink(this.options.region, item.AlarmName ?? ''),
-      }))
+    const pages = paginateDescribeAlarmHistory(
+      { client, pageSize: 100 },
+      {
+        AlarmTypes: ALARM_TYPES,
+        HistoryItemType: 'StateUpdate',
+        StartDate: new Date(since),
+        EndDate: new Date(clock.now()),
+        ScanBy: 'TimestampAscending',
+      },
+      ...sendOptions(signal),
+    )
+    for await (const page of pages) items.push(...(page.AlarmHistoryItems ?? []))
+    return items.flatMap((item) => {
+      const name = item.AlarmName ?? ''
+      const state = newState(item)
+      if (!this.watches(name) || state === undefined || !this.fails(state)) return []
+      return [{ name, state, at: item.Timestamp ?? new Date(since), summary: item.HistorySummary ?? '', link: alarmLink(region, name) }]
+    })
+  }
+
+  private fails(state: AlarmStateValue): boolean {
+    return state === 'ALARM' || (state === 'INSUFFICIENT_DATA' && this.options.insufficientData === 'alarm')
   }
 
   private watches(name: string): boolean {
@@ -145,30 +153,26 @@ export class AlarmGate implements Gate {
 
   private async describeAll(query: { AlarmNames: string[] } | { AlarmNamePrefix: string }, signal?: AbortSignal): Promise<(MetricAlarm | CompositeAlarm)[]> {
     const found: (MetricAlarm | CompositeAlarm)[] = []
-    let nextToken: string | undefined
-    do {
-      const page = await this.options.client.send(
-        new DescribeAlarmsCommand({
-          ...query,
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          MaxRecords: ALARM_NAMES_PER_CALL,
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }),
-        signal ? { abortSignal: signal } : {},
-      )
-      found.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []))
-      nextToken = page.NextToken
-    } while (nextToken)
+    const pages = paginateDescribeAlarms(
+      { client: this.options.client, pageSize: ALARM_NAMES_PER_CALL },
+      { ...query, AlarmTypes: ALARM_TYPES },
+      ...sendOptions(signal),
+    )
+    for await (const page of pages) found.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []))
     return found
   }
 }
 
-/** The state an alarm moved to, from a StateUpdate history item's JSON. */
-function newState(item: AlarmHistoryItem): string | undefined {
+const STATE_VALUES: readonly string[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA']
+
+/** The state an alarm moved to, from a StateUpdate history item's JSON (or, failing that, its summary). */
+function newState(item: AlarmHistoryItem): AlarmStateValue | undefined {
+  let value: string | undefined
   try {
     const data = JSON.parse(item.HistoryData ?? '{}') as { newState?: { stateValue?: string } }
-    return data.newState?.stateValue
+    value = data.newState?.stateValue
   } catch {
-    return /to ALARM$/.test(item.HistorySummary ?? '') ? 'ALARM' : undefined
+    value = / to (OK|ALARM|INSUFFICIENT_DATA)$/.exec(item.HistorySummary ?? '')?.[1]
   }
+  return value !== undefined && STATE_VALUES.includes(value) ? (value as AlarmStateValue) : undefined
 }
