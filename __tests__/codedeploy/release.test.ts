@@ -226,4 +226,108 @@ describe('releaseOne (Lambda)', () => {
     expect(firing.result).toBe('refused')
     expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
   })
+
+  it("a lost CreateDeployment response: the retry meets DeploymentLimitExceededException naming this run's deployment, which is attached to and watched", async () => {
+    // The first attempt created ID but its response was lost; the SDK's retry is refused naming it.
+    cd.on(CreateDeploymentCommand).callsFake(() => {
+      cd.on(ListDeploymentsCommand).resolves({ deployments: [ID] })
+      cd.on(BatchGetDeploymentsCommand).resolves({
+        deploymentsInfo: [{ deploymentId: ID, status: 'InProgress', creator: 'user', description: inputs.description }],
+      })
+      throw new DeploymentLimitExceededException({ message: `The Deployment Group 'dg' already has an active Deployment '${ID}'`, $metadata: {} })
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolvesOnce(info('InProgress')).resolves(info('Succeeded'))
+    const d = deps()
+    const outcome = await releaseOne(d, inputs)
+    expect(outcome.result).toBe('promoted')
+    expect(d.ids).toEqual([ID])
+    expect(cd.commandCalls(GetDeploymentCommand).length).toBeGreaterThanOrEqual(2)
+    expect(d.log.text()).toContain(`CreateDeployment's response was lost and its retry found deployment ${ID} active with this run's description`)
+  })
+
+  it("a lost CreateDeployment response is not confused with another run's deployment of the same commit", async () => {
+    cd.on(CreateDeploymentCommand).callsFake(() => {
+      cd.on(ListDeploymentsCommand).resolves({ deployments: ['d-OTHERRUN1'] })
+      cd.on(BatchGetDeploymentsCommand).resolves({
+        deploymentsInfo: [
+          { deploymentId: 'd-OTHERRUN1', status: 'InProgress', creator: 'user', description: `canary-release ${SHA} https://github.com/o/r/actions/runs/2` },
+        ],
+      })
+      throw new DeploymentLimitExceededException({ message: "The Deployment Group 'dg' already has an active Deployment 'd-OTHERRUN1'", $metadata: {} })
+    })
+    const outcome = await releaseOne(deps(), inputs)
+    expect(outcome.result).toBe('refused')
+    expect(outcome.reason).toContain('d-OTHERRUN1')
+  })
+
+  it("a re-run attaching to this commit's deployment while an alarm fires stops it with rollback", async () => {
+    cd.on(ListDeploymentsCommand).resolves({ deployments: [ID] })
+    cd.on(BatchGetDeploymentsCommand).resolves({
+      deploymentsInfo: [{ deploymentId: ID, status: 'InProgress', creator: 'user', description: inputs.description }],
+    })
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+      return { status: 'Pending' }
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const d = deps(new ScriptedGate(() => reading('fail')))
+    const outcome = await releaseOne(d, inputs)
+    expect(cd.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: ID, autoRollbackEnabled: true }])
+    expect(outcome).toMatchObject({ result: 'rolled-back', alarmName: 'errors-high', settled: true })
+    expect(outcome.reason).toContain(`as the run attaches to ${ID}`)
+    expect(d.ids).toEqual([ID])
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
+  })
+
+  it('a failed StopDeployment leaves the run unsettled, so the post step tries again', async () => {
+    const gate = new ScriptedGate((n) => (n < 1 ? reading('pass') : reading('fail')))
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
+    cd.on(StopDeploymentCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+    const outcome = await releaseOne(deps(gate), inputs)
+    expect(outcome).toMatchObject({ result: 'failed', settled: false, alarmName: 'errors-high' })
+    expect(outcome.reason).toContain('StopDeployment of d-ABCDEFGH1 failed (Rate exceeded); the post step tries again')
+  })
+
+  it('a rollback that never ends is followed for at most an hour, and leaves the run unsettled', async () => {
+    const gate = new ScriptedGate((n) => (n < 1 ? reading('pass') : reading('fail')))
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+    cd.on(StopDeploymentCommand).resolves({ status: 'Pending' })
+    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'InProgress' } })
+    const d = deps(gate)
+    const start = d.clock.now()
+    const outcome = await releaseOne(d, inputs)
+    expect(d.clock.now() - start).toBeLessThanOrEqual(60 * 60_000 + 15_000)
+    expect(outcome).toMatchObject({ result: 'failed', settled: false })
+    expect(outcome.reason).toContain(`deployment ${RB} was still InProgress after 60 min of following`)
+  })
+
+  it('a deployment is watched for at most 6 hours, then stopped with rollback rather than left unwatched', async () => {
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+      return { status: 'Pending' }
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const outcome = await releaseOne({ ...deps(), pollMs: 60_000 }, inputs)
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toContain('was still InProgress after 360 min of watching')
+    expect(cd.commandCalls(StopDeploymentCommand)).toHaveLength(1)
+  })
+
+  it('refuses an alias on $LATEST before CreateDeployment: the AppSpec needs published versions', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '$LATEST' })
+    const outcome = await releaseOne(deps(), inputs)
+    expect(outcome.result).toBe('refused')
+    expect(outcome.reason).toContain('alias orders:live points to "$LATEST", not a published version')
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
+  })
+
+  it("the AppSpec's Name is the function's name when function-name is an ARN", async () => {
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Succeeded'))
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:orders'
+    await releaseOne(deps(), { ...inputs, lambda: { functionName: arn, alias: 'live', version: '2' } })
+    const content = cd.commandCalls(CreateDeploymentCommand)[0]?.args[0].input.revision?.appSpecContent?.content ?? ''
+    expect(content).toMatch(/^ {8}Name: orders$/m)
+    expect(lambda.commandCalls(GetAliasCommand)[0]?.args[0].input.FunctionName).toBe(arn)
+  })
 })

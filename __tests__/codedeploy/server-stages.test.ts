@@ -1,4 +1,5 @@
 import {
+  BatchGetDeploymentsCommand,
   CodeDeployClient,
   CreateDeploymentCommand,
   GetDeploymentCommand,
@@ -173,5 +174,40 @@ describe('releaseServer: restoring finished groups', () => {
     ])
     expect(outcome).toMatchObject({ result: 'rolled-back', alarmName: 'errors-high' })
     expect(outcome.restored.map((r) => [r.group, r.status])).toEqual([['canary', 'Succeeded']])
+  })
+
+  it('a failed restore leaves the run unsettled, so the post step redeploys again', async () => {
+    groups('d-PREVCANAR')
+    cd.on(GetDeploymentCommand, { deploymentId: RESTORE }).resolves(
+      info(RESTORE, 'Failed', { errorInformation: { code: 'HEALTH_CONSTRAINTS', message: 'restore failed' } }),
+    )
+    const outcome = await releaseServer(deps(), inputs)
+    expect(outcome.result).toBe('failed')
+    expect(outcome.settled).toBe(false)
+    expect(outcome.reason).toContain('group canary NOT restored')
+  })
+
+  it('a restored rollout is settled', async () => {
+    groups('d-PREVCANAR')
+    expect((await releaseServer(deps(), inputs)).settled).toBe(true)
+  })
+
+  it("a re-run attaching to this commit's deployment while an alarm fires stops it with rollback and starts nothing", async () => {
+    groups('d-PREVCANAR')
+    cd.on(ListDeploymentsCommand, { deploymentGroupName: 'canary' }).resolves({ deployments: [CANARY] })
+    cd.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [info(CANARY, 'InProgress', { description: inputs.description }).deploymentInfo] })
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      cd.on(GetDeploymentCommand, { deploymentId: CANARY }).resolves(info(CANARY, 'Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+      return { status: 'Pending' }
+    })
+    const d = deps(new ScriptedGate(() => reading('fail')))
+    const outcome = await releaseServer(d, inputs)
+    expect(cd.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: CANARY, autoRollbackEnabled: true }])
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0)
+    expect(outcome).toMatchObject({ result: 'rolled-back', alarmName: 'errors-high', settled: true })
+    expect(outcome.deployments.map((x) => [x.id, x.kind, x.status])).toEqual([
+      [CANARY, 'deployment', 'Stopped'],
+      [RB, 'rollback', 'Succeeded'],
+    ])
   })
 })

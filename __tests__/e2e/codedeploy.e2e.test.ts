@@ -13,6 +13,7 @@ import {
   type CreateDeploymentGroupCommandInput,
 } from '@aws-sdk/client-codedeploy'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
+import { startLossyProxy } from '../../__fixtures__/lossy-proxy.js'
 import { waitFor } from './backends.js'
 import { describeRun, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
 
@@ -235,6 +236,53 @@ describe('CodeDeploy mode, Lambda', () => {
     const created = emu.codedeploy.deployments().filter((d) => d.deploymentGroupName === dg && d.creator === 'user')
     expect(created).toHaveLength(1)
     expect(routing(fn)).toEqual({ version: '2', weights: {} })
+  })
+
+  it("a lost CreateDeployment response: the SDK's retry is refused naming this run's deployment, and the run attaches to it and watches it", async () => {
+    const { fn, app, dg, alarm } = await lambdaSetup()
+    const proxy = await startLossyProxy(emu.url, (req, status) => {
+      const create = req.body.includes(`"deploymentGroupName":"${dg}"`) && req.body.includes('"revision"') && status === 200
+      return create && !lost.done && (lost.done = true)
+    })
+    const lost = { done: false }
+    try {
+      const running = run(
+        { 'function-name': fn, version: '2', stages: '10%:30m, 100%', alarms: alarm, 'codedeploy-application': app, 'codedeploy-deployment-group': dg },
+        { env: { AWS_ENDPOINT_URL: proxy.url } },
+      )
+      await waitFor(async () => routing(fn).weights['2'] === 0.1)
+      emu.setAlarmState(alarm, 'ALARM', 'Threshold Crossed: 5 errors')
+      const main = await running
+      expect(proxy.dropped, describeRun(main)).toHaveLength(1)
+      expect(main.stdout).toContain("CreateDeployment's response was lost")
+      // The action's own gate stopped the deployment it never got an answer for.
+      expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', alarm })
+      expect(emu.codedeploy.deployments().filter((d) => d.deploymentGroupName === dg && d.creator === 'user')).toHaveLength(1)
+      expect(routing(fn)).toEqual({ version: '1', weights: {} })
+    } finally {
+      emu.setAlarmState(alarm, 'OK')
+      await proxy.close()
+    }
+  })
+
+  it("a re-run that attaches to this commit's deployment while an alarm fires stops it with rollback", async () => {
+    const { fn, app, dg, alarm } = await lambdaSetup()
+    const commit = sha()
+    const inputs = {
+      'function-name': fn,
+      version: '2',
+      stages: '10%:30m, 100%',
+      alarms: alarm,
+      'codedeploy-application': app,
+      'codedeploy-deployment-group': dg,
+    }
+    const killed = await run(inputs, { env: { GITHUB_SHA: commit }, signalAfter: { when: (out) => out.includes('% on the new version'), signal: 'SIGKILL' } })
+    expect(killed.signal).toBe('SIGKILL')
+    emu.setAlarmState(alarm, 'ALARM', 'Threshold Crossed: 5 errors')
+    const rerun = await run(inputs, { env: { GITHUB_SHA: commit } })
+    emu.setAlarmState(alarm, 'OK')
+    expect(rerun.outputs, describeRun(rerun)).toMatchObject({ result: 'rolled-back', alarm, 'deployment-id': killed.outputs['deployment-id'] })
+    expect(routing(fn)).toEqual({ version: '1', weights: {} })
   })
 
   it('refuses stages CodeDeploy cannot express before any AWS call', async () => {

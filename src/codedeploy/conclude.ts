@@ -1,6 +1,7 @@
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import type { RolloutResult } from '../core/engine.js'
 import type { AlarmState } from '../core/gate.js'
+import { errorMessage } from '../core/errors.js'
 import { followRollback, stopAndFollow, type FollowResult, type WatchDeps, type WatchEnd } from './watcher.js'
 
 /** What a watched deployment came to, once any rollback has been followed to its end. */
@@ -16,6 +17,8 @@ export interface Conclusion {
   readonly rollbackStatus: string | undefined
   readonly stopLatencyMs: number | undefined
   readonly finalStatus: string | undefined
+  /** False when the end of the stop or of its rollback is not known: the post step looks again. */
+  readonly settled: boolean
 }
 
 /** The alarms CodeDeploy names in an ALARM_ACTIVE message: "... Activated alarms: <a, b>". */
@@ -39,10 +42,28 @@ function codeDeployError(info: DeploymentInfo | undefined): { code: string | und
 function afterRollback(
   follow: Omit<FollowResult, 'stopSentAt'>,
   weightBefore: number | undefined,
-): Pick<Conclusion, 'result' | 'weight' | 'rollbackId' | 'rollbackStatus'> & { note: string } {
+): Pick<Conclusion, 'result' | 'weight' | 'rollbackId' | 'rollbackStatus' | 'settled'> & { note: string } {
   const status = follow.rollback?.status
+  const settled = follow.unfinished === undefined
   if (follow.rollbackId && status === 'Succeeded') {
-    return { result: 'rolled-back', weight: 0, rollbackId: follow.rollbackId, rollbackStatus: status, note: `rollback ${follow.rollbackId} succeeded` }
+    return {
+      result: 'rolled-back',
+      weight: 0,
+      rollbackId: follow.rollbackId,
+      rollbackStatus: status,
+      settled,
+      note: `rollback ${follow.rollbackId} succeeded`,
+    }
+  }
+  if (follow.unfinished !== undefined) {
+    return {
+      result: 'failed',
+      weight: weightBefore,
+      rollbackId: follow.rollbackId,
+      rollbackStatus: status,
+      settled,
+      note: `its end is not known (${follow.unfinished}); the post step looks again`,
+    }
   }
   if (follow.rollbackId) {
     const err = codeDeployError(follow.rollback)
@@ -51,10 +72,11 @@ function afterRollback(
       weight: weightBefore,
       rollbackId: follow.rollbackId,
       rollbackStatus: status,
+      settled,
       note: `rollback ${follow.rollbackId} ended ${status ?? '?'} (${err.text})`,
     }
   }
-  return { result: 'failed', weight: weightBefore, rollbackId: undefined, rollbackStatus: undefined, note: 'no rollback deployment was created' }
+  return { result: 'failed', weight: weightBefore, rollbackId: undefined, rollbackStatus: undefined, settled, note: 'no rollback deployment was created' }
 }
 
 /**
@@ -70,7 +92,15 @@ export async function conclude(
   /** On a stop: called once StopDeployment has answered, before the rollback is followed. */
   afterStop?: () => void,
 ): Promise<Conclusion> {
-  const base = { errorCode: undefined, alarm: undefined, alarmName: undefined, rollbackId: undefined, rollbackStatus: undefined, stopLatencyMs: undefined }
+  const base = {
+    errorCode: undefined,
+    alarm: undefined,
+    alarmName: undefined,
+    rollbackId: undefined,
+    rollbackStatus: undefined,
+    stopLatencyMs: undefined,
+    settled: true,
+  }
   switch (end.kind) {
     case 'succeeded':
       return { ...base, result: 'promoted', weight: 100, reason: undefined, finalStatus: 'Succeeded' }
@@ -96,14 +126,32 @@ export async function conclude(
         alarmName: alarms[0],
         rollbackId: after.rollbackId,
         rollbackStatus: after.rollbackStatus,
+        settled: after.settled,
         reason: `CodeDeploy ended deployment ${deploymentId} as ${end.info.status ?? '?'}: ${err.text}; ${after.note}`,
         finalStatus: end.info.status,
       }
     }
     case 'alarm':
     case 'unreadable':
-    case 'cancelled': {
-      const follow = await stopAndFollow(deps, deploymentId, end.reason, afterStop)
+    case 'cancelled':
+    case 'timed-out': {
+      const alarmOf = { alarm: end.kind === 'alarm' ? end.alarm : undefined, alarmName: end.kind === 'alarm' ? end.alarm.name : undefined }
+      let follow: FollowResult
+      try {
+        follow = await stopAndFollow(deps, deploymentId, end.reason, afterStop)
+      } catch (error) {
+        // The deployment may still be moving traffic: main records it unsettled, so the post step stops it.
+        deps.log.error(`StopDeployment ${deploymentId} failed: ${errorMessage(error)}`)
+        return {
+          ...base,
+          ...alarmOf,
+          result: 'failed',
+          weight,
+          settled: false,
+          reason: `${end.reason}; StopDeployment of ${deploymentId} failed (${errorMessage(error)}); the post step tries again`,
+          finalStatus: undefined,
+        }
+      }
       const latency = follow.stopSentAt === undefined ? undefined : Math.max(0, follow.stopSentAt - end.detectedAt)
       if (latency !== undefined) deps.log.info(`StopDeployment went out ${latency} ms after the ${end.kind === 'cancelled' ? 'cancel' : 'poll that saw it'}.`)
       if (follow.original?.status === 'Succeeded') {
@@ -112,8 +160,7 @@ export async function conclude(
           result: 'failed',
           weight: 100,
           reason: `${end.reason}; but deployment ${deploymentId} had already succeeded and could not be stopped (all traffic is on the new version)`,
-          alarm: end.kind === 'alarm' ? end.alarm : undefined,
-          alarmName: end.kind === 'alarm' ? end.alarm.name : undefined,
+          ...alarmOf,
           stopLatencyMs: latency,
           finalStatus: 'Succeeded',
         }
@@ -123,10 +170,10 @@ export async function conclude(
         ...base,
         result: after.result,
         weight: after.weight,
-        alarm: end.kind === 'alarm' ? end.alarm : undefined,
-        alarmName: end.kind === 'alarm' ? end.alarm.name : undefined,
+        ...alarmOf,
         rollbackId: after.rollbackId,
         rollbackStatus: after.rollbackStatus,
+        settled: after.settled,
         stopLatencyMs: latency,
         reason: `${end.reason}; stopped deployment ${deploymentId}, ${after.note}`,
         finalStatus: follow.original?.status,

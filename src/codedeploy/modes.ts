@@ -1,4 +1,4 @@
-import { GetDeploymentConfigCommand, GetDeploymentCommand, type CodeDeployClient } from '@aws-sdk/client-codedeploy'
+import { GetDeploymentConfigCommand, type CodeDeployClient, type DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../core/errors.js'
 import { describeReading, type Gate } from '../core/gate.js'
@@ -10,14 +10,27 @@ import type { CodeDeployInputs } from './inputs.js'
 import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef } from './outcome.js'
 import { readGroup, warnAboutRollbackConfig } from './release.js'
 import { describeRevision } from './revision.js'
-import { followRollback, stopAndFollow, TERMINAL, type WatchDeps } from './watcher.js'
+import { quote } from '../core/quote.js'
+import { followDeployment, stopAndFollow, type FollowDeps, type FollowResult, type WatchDeps } from './watcher.js'
 
-/** `mode: rollback`: stop each group's active deployment with rollback (last group first) and follow it to its end. */
+/**
+ * `mode: rollback`: stop each group's active deployment with rollback (last group first) and follow it
+ * to its end. A group that cannot be read or stopped is reported and the others are still handled; a
+ * cancel ends the following, not the stops.
+ */
 export async function rollbackActive(deps: WatchDeps, inputs: CodeDeployInputs, region: string): Promise<CodeDeployOutcome> {
   const refs: DeploymentRef[] = []
   const problems: string[] = []
+  const follow: FollowDeps = { ...deps, followSignal: deps.signal }
   for (const group of [...inputs.groups].reverse()) {
-    const active = await activeDeployments(deps.client, inputs.application, group)
+    let active: DeploymentInfo[]
+    try {
+      active = await activeDeployments(deps.client, inputs.application, group)
+    } catch (error) {
+      problems.push(`group ${group}: its active deployments could not be listed (${errorMessage(error)})`)
+      deps.log.error(`Deployment group ${group}: could not list its active deployments: ${errorMessage(error)}`)
+      continue
+    }
     if (active.length === 0) {
       deps.log.info(`Deployment group ${group}: no active deployment.`)
       continue
@@ -26,31 +39,34 @@ export async function rollbackActive(deps: WatchDeps, inputs: CodeDeployInputs, 
       const id = info.deploymentId ?? ''
       deps.log.info(`Deployment group ${group}: ${describeActive(info)} ${deploymentLink(region, id)}`)
       if (info.creator === 'codeDeployRollback') {
-        refs.push({ id, group, kind: 'rollback', status: await waitEnd(deps, id) })
+        const end = await followDeployment(follow, id)
+        refs.push({ id, group, kind: 'rollback', status: end.info?.status ?? '?' })
+        if (end.kind === 'unfinished') problems.push(`${id}: ${end.why}`)
+        else if (end.info.status !== 'Succeeded') problems.push(`${id}: rollback ended ${end.info.status ?? '?'}`)
         continue
       }
-      const follow = await stopAndFollow(deps, id, 'mode: rollback')
-      refs.push({ id, group, kind: 'deployment', status: follow.original?.status ?? '?' })
-      if (follow.rollbackId) refs.push({ id: follow.rollbackId, group, kind: 'rollback', status: follow.rollback?.status ?? '?' })
-      if (follow.rollback?.status !== 'Succeeded')
+      let stopped: FollowResult
+      try {
+        stopped = await stopAndFollow(follow, id, 'mode: rollback')
+      } catch (error) {
+        refs.push({ id, group, kind: 'deployment', status: info.status ?? '?' })
+        problems.push(`${id}: StopDeployment failed (${errorMessage(error)})`)
+        continue
+      }
+      refs.push({ id, group, kind: 'deployment', status: stopped.original?.status ?? '?' })
+      if (stopped.rollbackId) refs.push({ id: stopped.rollbackId, group, kind: 'rollback', status: stopped.rollback?.status ?? '?' })
+      if (stopped.rollback?.status !== 'Succeeded' || stopped.unfinished !== undefined)
         problems.push(
-          `${id}: ${follow.rollbackId ? `rollback ${follow.rollbackId} ended ${follow.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`,
+          `${id}: ${
+            stopped.unfinished ??
+            (stopped.rollbackId ? `rollback ${stopped.rollbackId} ended ${stopped.rollback?.status ?? '?'}` : 'no rollback deployment was created')
+          }`,
         )
     }
   }
-  const reason = refs.length === 0 ? 'no active deployment to roll back' : problems.length > 0 ? problems.join('; ') : undefined
+  const reason = problems.length > 0 ? problems.join('; ') : refs.length === 0 ? 'no active deployment to roll back' : undefined
   return emptyOutcome(problems.length > 0 ? 'failed' : 'rolled-back', reason, { deployments: refs, weight: problems.length > 0 ? undefined : 0 })
 }
-
-async function waitEnd(deps: WatchDeps, id: string): Promise<string> {
-  for (;;) {
-    const status = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo?.status ?? '?'
-    if (TERMINAL.has(status)) return status
-    await deps.clock.sleep(Math.min(deps.pollMs, 2_000))
-  }
-}
-
-export { followRollback }
 
 export interface PlanDeps {
   readonly client: CodeDeployClient
@@ -114,6 +130,9 @@ export async function planDeployment(deps: PlanDeps, inputs: CodeDeployInputs): 
       const alias = await client.send(new GetAliasCommand({ FunctionName: lambda.functionName, Name: lambda.alias }))
       const weights = Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {})
       if (weights.length > 0) throw new Error(`already routes to version ${weights.join(', ')}; CodeDeploy cannot start from a weighted alias`)
+      if (!/^[1-9][0-9]*$/.test(alias.FunctionVersion ?? '')) {
+        throw new Error(`points to ${quote(alias.FunctionVersion ?? '')}, not a published version; a CodeDeploy AppSpec needs positive integer versions`)
+      }
       lines.push(`Lambda ${lambda.functionName}:${lambda.alias}: version ${alias.FunctionVersion ?? '?'} → ${lambda.version}`)
       return `serves version ${alias.FunctionVersion ?? '?'}`
     })

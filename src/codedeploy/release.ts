@@ -4,12 +4,13 @@ import {
   GetDeploymentGroupCommand,
   type CodeDeployClient,
   type DeploymentGroupInfo,
+  type DeploymentInfo,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type GetAliasCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../core/errors.js'
 import type { SavedRestore } from '../core/saved-state.js'
-import { describeReading, type Gate } from '../core/gate.js'
+import { describeReading, type GateReading } from '../core/gate.js'
 import { lambdaAppSpec, taskDefinitionOf } from './appspec.js'
 import { activeDeployments, describeActive, isThisCommits, limitExceededId } from './active.js'
 import { deploymentLink } from './clients.js'
@@ -18,7 +19,7 @@ import { describeRouting, ensureConfig, type ComputePlatform } from './deploymen
 import type { CodeDeployInputs } from './inputs.js'
 import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef } from './outcome.js'
 import { describeRevision } from './revision.js'
-import { DeploymentWatcher, stopAndFollow, type WatchDeps } from './watcher.js'
+import { DeploymentWatcher, stopAndFollow, type WatchDeps, type WatchEnd } from './watcher.js'
 import { quote } from '../core/quote.js'
 
 export interface ReleaseDeps extends WatchDeps {
@@ -71,11 +72,30 @@ export function warnAboutRollbackConfig(group: DeploymentGroupInfo, warn: (m: st
   }
 }
 
-/** Gate check before the first write: every alarm must exist, none may fire. */
-export async function checkGateBeforeStart(gate: Gate, signal: AbortSignal): Promise<void> {
-  const reading = await gate.check(signal)
-  if (reading.missing.length > 0) throw new Refusal(`alarm not found: ${reading.missing.map(quote).join(', ')}`)
-  if (reading.status !== 'pass') throw new Refusal(describeReading(reading))
+/** Why the gate forbids a start (an alarm missing or firing, or unreadable), or undefined when it allows one. */
+export function gateProblem(reading: GateReading): string | undefined {
+  if (reading.missing.length > 0) return `alarm not found: ${reading.missing.map(quote).join(', ')}`
+  if (reading.status !== 'pass') return describeReading(reading)
+  return undefined
+}
+
+/**
+ * A re-run found this commit's deployment running while the gate forbids it: the deployment is not
+ * left running unwatched, it is stopped with rollback as the watch would have.
+ */
+export function attachedUnderFailingGate(reading: GateReading, deploymentId: string): WatchEnd | undefined {
+  const problem = gateProblem(reading)
+  if (problem === undefined) return undefined
+  const alarm = reading.firing[0]
+  if (reading.status === 'fail' && alarm) {
+    return {
+      kind: 'alarm',
+      alarm,
+      reason: `alarm ${quote(alarm.name)} is ${alarm.state} as the run attaches to ${deploymentId}: ${alarm.reason}`,
+      detectedAt: reading.at,
+    }
+  }
+  return { kind: 'unreadable', reason: `${problem} as the run attaches to ${deploymentId}`, detectedAt: reading.at }
 }
 
 interface Versions {
@@ -94,6 +114,12 @@ async function lambdaVersions(deps: ReleaseDeps, inputs: CodeDeployInputs): Prom
     throw new Refusal(`cannot read alias ${lambda.functionName}:${lambda.alias}: ${errorMessage(error)}`)
   }
   const current = alias.FunctionVersion ?? ''
+  if (!PUBLISHED_VERSION.test(current)) {
+    throw new Refusal(
+      `alias ${lambda.functionName}:${lambda.alias} points to ${quote(current)}, not a published version; a CodeDeploy AppSpec needs ` +
+        'positive integer versions (CodeDeploy fails the deployment with INVALID_LAMBDA_CONFIGURATION). Point the alias at a published version first.',
+    )
+  }
   const weights = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})
   if (weights.length > 0) {
     const routes = weights.map(([v, w]) => `${Math.round(w * 100000) / 1000}% to version ${v}`).join(', ')
@@ -105,13 +131,21 @@ async function lambdaVersions(deps: ReleaseDeps, inputs: CodeDeployInputs): Prom
   return { current, promoted: current === lambda.version }
 }
 
+/** CodeDeploy's AppSpec takes published versions only: positive integers, never $LATEST. */
+const PUBLISHED_VERSION = /^[1-9][0-9]*$/
+
+/** The function's name from a name, a function ARN or a partial ARN: the AppSpec's `Name` is the name. */
+export function functionNameOf(functionName: string): string {
+  return /(?:^|:)function:([^:]+)$/.exec(functionName)?.[1] ?? functionName
+}
+
 function revisionFor(inputs: CodeDeployInputs, currentVersion: string | undefined): RevisionLocation {
   if (inputs.lambda) {
     return {
       revisionType: 'AppSpecContent',
       appSpecContent: {
         content: lambdaAppSpec({
-          functionName: inputs.lambda.functionName,
+          functionName: functionNameOf(inputs.lambda.functionName),
           alias: inputs.lambda.alias,
           currentVersion: currentVersion ?? '',
           targetVersion: inputs.lambda.version,
@@ -126,7 +160,12 @@ function revisionFor(inputs: CodeDeployInputs, currentVersion: string | undefine
   throw new Error('internal: nothing to deploy')
 }
 
-/** CreateDeployment; a DeploymentLimitExceededException becomes a refusal naming the active deployment. */
+/**
+ * CreateDeployment. The SDK retries a create whose response was lost; CodeDeploy then answers the
+ * retry with DeploymentLimitExceededException naming the deployment the first attempt created. That
+ * deployment carries this run's description, so it is this run's: the run attaches to it and watches
+ * it. Any other active deployment becomes a refusal naming it.
+ */
 export async function createDeployment(
   deps: ReleaseDeps,
   inputs: CodeDeployInputs,
@@ -147,12 +186,24 @@ export async function createDeployment(
     if (!deploymentId) throw new Error('CreateDeployment returned no deploymentId')
     return deploymentId
   } catch (error) {
-    const active = limitExceededId(error)
-    if (active === undefined) throw error
-    let id = active
-    if (id === '') id = (await activeDeployments(deps.client, inputs.application, group))[0]?.deploymentId ?? 'unknown'
+    const named = limitExceededId(error)
+    if (named === undefined) throw error
+    const active = await activeDeployments(deps.client, inputs.application, group)
+    const ours = active.find((d) => (named === '' || d.deploymentId === named) && isThisRuns(d, inputs.description))
+    if (ours?.deploymentId) {
+      deps.log.warning(
+        `CreateDeployment's response was lost and its retry found deployment ${ours.deploymentId} active with this run's description: attaching to it.`,
+      )
+      return ours.deploymentId
+    }
+    const id = named || (active[0]?.deploymentId ?? 'unknown')
     throw new Refusal(`deployment group ${quote(group)} already has an active deployment ${id}; wait for it to end, or stop it with mode: rollback`)
   }
+}
+
+/** A deployment this very run created: the description is the run's own (commit and run URL). */
+export function isThisRuns(info: DeploymentInfo, description: string): boolean {
+  return description !== '' && info.creator === 'user' && info.description === description
 }
 
 /** One deployment (Lambda or ECS): attach to this commit's active deployment or create one, watch it, conclude. */
@@ -166,28 +217,33 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
   let deploymentId: string
   let continued = false
   let configName: string | undefined
+  // Set when this commit's deployment is already running and the gate forbids it: stop it at once.
+  let stopAtOnce: WatchEnd | undefined
   try {
     const groupInfo = await readGroup(deps.client, inputs.application, group, platform)
     warnAboutRollbackConfig(groupInfo, (m) => log.warning(m))
-    await checkGateBeforeStart(deps.gate, deps.signal)
     const active = await activeDeployments(deps.client, inputs.application, group)
     const mine = active.find((d) => isThisCommits(d, inputs.sha))
     const other = active.find((d) => !isThisCommits(d, inputs.sha))
     if (other) {
       throw new Refusal(`deployment group ${quote(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
     }
+    const reading = await deps.gate.check(deps.signal)
     if (deps.signal.aborted) throw new Refusal('the workflow was cancelled before any change')
     if (mine?.deploymentId) {
       deploymentId = mine.deploymentId
       configName = mine.deploymentConfigName
       log.info(`Attaching to this commit's deployment ${deploymentId} (${mine.status ?? '?'}) instead of starting another.`)
       deps.onDeployment(deploymentId)
-      if (mine.status === 'Ready') {
+      stopAtOnce = attachedUnderFailingGate(reading, deploymentId)
+      if (!stopAtOnce && mine.status === 'Ready') {
         await deps.writeClient.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: 'READY_WAIT' }))
         log.info(`Continued deployment ${deploymentId}: traffic now moves to the replacement task set.`)
         continued = true
       }
     } else {
+      const problem = gateProblem(reading)
+      if (problem !== undefined) throw new Refusal(problem)
       let current: string | undefined
       if (platform === 'Lambda') {
         const lv = await lambdaVersions(deps, inputs)
@@ -217,7 +273,7 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
   const refs: DeploymentRef[] = [{ id: deploymentId, group, kind: 'deployment', status: 'Created' }]
   const watcher = new DeploymentWatcher(deps, deploymentId, { readTarget: true, holdOnReady: !continued })
   try {
-    const end = await watcher.watch()
+    const end = stopAtOnce ?? (await watcher.watch())
     const c = await conclude(deps, deploymentId, end, watcher.weight)
     ;(refs[0] as DeploymentRef).status = c.finalStatus ?? watcher.info?.status ?? '?'
     if (c.rollbackId) refs.push({ id: c.rollbackId, group, kind: 'rollback', status: c.rollbackStatus ?? '?' })
@@ -238,14 +294,31 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
       stopLatencyMs: c.stopLatencyMs,
       configName,
       platform,
+      settled: c.settled,
     }
   } catch (error) {
     // Anything unexpected mid-deployment still stops it with rollback; if that fails too, the post step tries again.
     log.error(`Unexpected error while following deployment ${deploymentId}, stopping it: ${errorMessage(error)}`)
-    const follow = await stopAndFollow(deps, deploymentId, errorMessage(error))
+    let follow: Awaited<ReturnType<typeof stopAndFollow>>
+    try {
+      follow = await stopAndFollow(deps, deploymentId, errorMessage(error))
+    } catch (stopError) {
+      return {
+        ...emptyOutcome(
+          'failed',
+          `${errorMessage(error)}; StopDeployment of ${deploymentId} failed too (${errorMessage(stopError)}); the post step tries again`,
+        ),
+        weight: watcher.weight,
+        deployments: refs,
+        rows: watcher.rows,
+        platform,
+        settled: false,
+      }
+    }
     const rolledBack = follow.rollback?.status === 'Succeeded'
     return {
       ...emptyOutcome(rolledBack ? 'rolled-back' : 'failed', `${errorMessage(error)}; stopped deployment ${deploymentId}`),
+      settled: follow.unfinished === undefined,
       weight: rolledBack ? 0 : watcher.weight,
       deployments: [
         ...refs,

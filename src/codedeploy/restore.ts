@@ -8,11 +8,11 @@ import {
 import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
 import type { Log } from '../core/log.js'
-import { activeDeployments } from './active.js'
+import { activeDeployments, limitExceededId } from './active.js'
 import { deploymentLink } from './clients.js'
 import { DESCRIPTION_MAX } from './inputs.js'
 import { describeRevision } from './revision.js'
-import { TERMINAL } from './watcher.js'
+import { followDeployment } from './watcher.js'
 
 /** What a group served before this run (EC2/on-prem): the revision to redeploy if the rollout does not finish. */
 export interface RestorePoint {
@@ -82,6 +82,8 @@ export interface RestoreDeps {
   readonly log: Pick<Log, 'info' | 'warning' | 'error'>
   readonly pollMs: number
   readonly region: string
+  /** Ends following early (not the creates); main's restore after a cancel never passes one. */
+  readonly followSignal?: AbortSignal | undefined
 }
 
 export interface StartedRestore {
@@ -105,17 +107,29 @@ export async function startRestores(deps: RestoreDeps, application: string, poin
       started.push({ point, deploymentId: undefined, problem })
       continue
     }
-    try {
+    const underWay = async (): Promise<string | undefined> => {
       const active = await activeDeployments(deps.writeClient, application, point.group)
-      const mine = active.find((d) => d.creator === 'user' && (d.description ?? '').startsWith(RESTORE_PREFIX) && same(d.revision, point.revision))
-      if (mine?.deploymentId) {
-        deps.log.info(`Deployment group ${point.group}: following the restore ${mine.deploymentId} already under way.`)
-        started.push({ point, deploymentId: mine.deploymentId, problem: undefined })
+      return active.find((d) => d.creator === 'user' && (d.description ?? '').startsWith(RESTORE_PREFIX) && same(d.revision, point.revision))?.deploymentId
+    }
+    try {
+      const mine = await underWay()
+      if (mine) {
+        deps.log.info(`Deployment group ${point.group}: following the restore ${mine} already under way.`)
+        started.push({ point, deploymentId: mine, problem: undefined })
         continue
       }
-      const { deploymentId } = await deps.writeClient.send(
-        new CreateDeploymentCommand({ applicationName: application, deploymentGroupName: point.group, revision: point.revision, description }),
-      )
+      let deploymentId: string | undefined
+      try {
+        ;({ deploymentId } = await deps.writeClient.send(
+          new CreateDeploymentCommand({ applicationName: application, deploymentGroupName: point.group, revision: point.revision, description }),
+        ))
+      } catch (error) {
+        // A lost response: the SDK's retry meets the redeploy its first attempt created.
+        if (limitExceededId(error) === undefined) throw error
+        deploymentId = await underWay()
+        if (!deploymentId) throw error
+        deps.log.warning(`Deployment group ${point.group}: CreateDeployment's response was lost; following the restore ${deploymentId} it created.`)
+      }
       if (!deploymentId) throw new Error('CreateDeployment returned no deploymentId')
       deps.log.warning(`Restoring deployment group ${point.group} to ${what}: deployment ${deploymentId} ${deploymentLink(deps.region, deploymentId)}`)
       started.push({ point, deploymentId, problem: undefined })
@@ -128,36 +142,20 @@ export async function startRestores(deps: RestoreDeps, application: string, poin
   return started
 }
 
-/** Follows each redeploy (in the order started) to its end. */
+/** Follows each redeploy (in the order started) to its end; bounded, and never throws for a failed read. */
 export async function followRestores(deps: RestoreDeps, started: readonly StartedRestore[]): Promise<RestoreResult[]> {
   const results: RestoreResult[] = []
-  const interval = Math.min(deps.pollMs, 2_000)
   for (const s of started) {
     const revision = describeRevision(s.point.revision)
     if (!s.deploymentId) {
       results.push({ group: s.point.group, revision, deploymentId: undefined, status: undefined, problem: s.problem })
       continue
     }
-    let status = '?'
-    let detail = ''
-    let unreadable = 0
-    for (;;) {
-      try {
-        const info = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId: s.deploymentId }))).deploymentInfo
-        unreadable = 0
-        status = info?.status ?? '?'
-        detail = info?.errorInformation ? ` (${info.errorInformation.code ?? ''}: ${info.errorInformation.message ?? ''})` : ''
-      } catch (error) {
-        unreadable += 1
-        if (unreadable >= 5) {
-          detail = ` (unreadable: ${errorMessage(error)})`
-          break
-        }
-      }
-      if (TERMINAL.has(status)) break
-      await deps.clock.sleep(interval)
-    }
-    const ok = status === 'Succeeded'
+    const end = await followDeployment(deps, s.deploymentId)
+    const status = end.info?.status ?? '?'
+    const err = end.info?.errorInformation
+    const detail = end.kind === 'unfinished' ? ` (${end.why})` : err ? ` (${err.code ?? ''}: ${err.message ?? ''})` : ''
+    const ok = end.kind === 'ended' && status === 'Succeeded'
     if (ok) deps.log.info(`Deployment group ${s.point.group} restored to ${revision ?? '?'} (deployment ${s.deploymentId} succeeded).`)
     else deps.log.error(`Deployment group ${s.point.group}: the restore ${s.deploymentId} of ${revision ?? '?'} ended ${status}${detail}.`)
     results.push({

@@ -1,11 +1,11 @@
 import type { DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import { errorMessage } from '../core/errors.js'
-import { describeReading } from '../core/gate.js'
+import { describeReading, type GateReading } from '../core/gate.js'
 import { activeDeployments, describeActive, isThisCommits } from './active.js'
 import { deploymentLink } from './clients.js'
 import { conclude } from './conclude.js'
 import { emptyOutcome, type CodeDeployOutcome, type DeploymentRef, type PollRow } from './outcome.js'
-import { checkGateBeforeStart, createDeployment, readGroup, Refusal, warnAboutRollbackConfig, type ReleaseDeps } from './release.js'
+import { attachedUnderFailingGate, createDeployment, gateProblem, readGroup, Refusal, warnAboutRollbackConfig, type ReleaseDeps } from './release.js'
 import { describeRevision } from './revision.js'
 import type { CodeDeployInputs } from './inputs.js'
 import {
@@ -55,7 +55,10 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       const mine = active[0]
       if (mine) attach.set(group, mine)
     }
-    await checkGateBeforeStart(deps.gate, deps.signal)
+    const reading = await deps.gate.check(deps.signal)
+    const problem = gateProblem(reading)
+    if (problem !== undefined && attach.size === 0) throw new Refusal(problem)
+    if (problem !== undefined) return await stopAttached(deps, attach, reading, base)
   } catch (error) {
     if (error instanceof Refusal) return emptyOutcome('refused', error.message, base)
     throw error
@@ -113,7 +116,10 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       }
       for (const r of restored) if (r.deploymentId) refs.push({ id: r.deploymentId, group: r.group, kind: 'redeploy', status: r.status ?? '?' })
       const allBack = currentOk && restored.every((r) => r.problem === undefined)
-      return partial(allBack ? 'rolled-back' : 'failed', `${reason}; ${describeRestores(restored)}`, { ...extra, restored })
+      // A restore that failed is tried again by the post step (main leaves the run unsettled); a group with no previous revision cannot be.
+      const retryable = restored.some((r) => r.problem !== undefined && points.get(r.group)?.revision !== undefined)
+      const settled = !retryable && extra.settled !== false
+      return partial(allBack ? 'rolled-back' : 'failed', `${reason}; ${describeRestores(restored)}`, { ...extra, restored, settled })
     }
     if (index > 0) {
       const reading = await deps.gate.check(deps.signal)
@@ -166,7 +172,14 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
       ref.status = c.finalStatus ?? watcher.info?.status ?? '?'
       if (c.rollbackId) refs.push({ id: c.rollbackId, group, kind: 'rollback', status: c.rollbackStatus ?? '?' })
       if (c.result !== 'promoted') {
-        const extra = { alarm: c.alarm, alarmName: c.alarmName, errorCode: c.errorCode, stopLatencyMs: c.stopLatencyMs, weight: undefined }
+        const extra = {
+          alarm: c.alarm,
+          alarmName: c.alarmName,
+          errorCode: c.errorCode,
+          stopLatencyMs: c.stopLatencyMs,
+          weight: undefined,
+          settled: c.settled,
+        }
         let started = early
         if (c.finalStatus === 'Succeeded') {
           // Too late to stop: this group has the new revision too, and is restored first.
@@ -189,4 +202,41 @@ export async function releaseServer(deps: ReleaseDeps, inputs: CodeDeployInputs)
     }
   }
   return { ...emptyOutcome('promoted', undefined, base), stableVersion: stable, weight: 100, deployments: refs, rows, callsPerPoll }
+}
+
+/**
+ * A re-run found this commit's deployments running while the gate forbids a start: each is stopped
+ * with rollback (followed to its end) rather than left running unwatched. Later groups are not started.
+ */
+async function stopAttached(
+  deps: ReleaseDeps,
+  attach: ReadonlyMap<string, DeploymentInfo>,
+  reading: GateReading,
+  base: Partial<CodeDeployOutcome>,
+): Promise<CodeDeployOutcome> {
+  const refs: DeploymentRef[] = []
+  const reasons: string[] = []
+  let failed = false
+  let settled = true
+  let alarm: CodeDeployOutcome['alarm']
+  for (const [group, info] of [...attach.entries()].reverse()) {
+    const id = info.deploymentId ?? ''
+    const end = attachedUnderFailingGate(reading, id)
+    if (!end) continue
+    deps.onDeployment(id)
+    const c = await conclude(deps, id, end, undefined)
+    refs.push({ id, group, kind: 'deployment', status: c.finalStatus ?? info.status ?? '?' })
+    if (c.rollbackId) refs.push({ id: c.rollbackId, group, kind: 'rollback', status: c.rollbackStatus ?? '?' })
+    if (c.result !== 'rolled-back') failed = true
+    settled &&= c.settled
+    alarm ??= c.alarm
+    reasons.push(`group ${group}: ${c.reason ?? ''}`)
+  }
+  return {
+    ...emptyOutcome(failed ? 'failed' : 'rolled-back', reasons.join('; '), base),
+    deployments: refs,
+    alarm,
+    alarmName: alarm?.name,
+    settled,
+  }
 }

@@ -7,6 +7,7 @@ import {
   type DeploymentInfo,
   type DeploymentTarget,
 } from '@aws-sdk/client-codedeploy'
+import { describeWait, pollUntil } from '../aws/poll.js'
 import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
 import { DEFAULT_MAX_UNREADABLE, describeReading, type AlarmState, type Gate, type GateReading } from '../core/gate.js'
@@ -15,6 +16,12 @@ import type { PollRow } from './outcome.js'
 import { quote } from '../core/quote.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
+/** A deployment is watched at most this long: GitHub's own limit for a job. */
+export const WATCH_MAX_MS = 6 * 60 * 60_000
+/** Following a rollback, a restore or another deployment's end lasts at most this long. */
+export const FOLLOW_MAX_MS = 60 * 60_000
+/** Reads in a row (each already retried by its client) that may fail before a follow gives up. */
+export const FOLLOW_MAX_UNREADABLE = 5
 
 export interface WatchDeps {
   /** Polls. */
@@ -40,27 +47,8 @@ export type WatchEnd =
   | { readonly kind: 'alarm'; readonly alarm: AlarmState; readonly reason: string; readonly detectedAt: number }
   | { readonly kind: 'unreadable'; readonly reason: string; readonly detectedAt: number }
   | { readonly kind: 'cancelled'; readonly reason: string; readonly detectedAt: number }
-
-class Aborted extends Error {}
-
-/** Resolves with `promise`, or rejects at once when `signal` aborts (the request itself is aborted too). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Aborted())
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Aborted())
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(v)
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(e instanceof Error ? e : new Error(String(e)))
-      },
-    )
-  })
-}
+  /** Still running after the watch's maximum wait: never left running unwatched, so it is stopped like an alarm. */
+  | { readonly kind: 'timed-out'; readonly reason: string; readonly detectedAt: number }
 
 /** The new version's share of traffic in percent, from a Lambda or ECS deployment target. */
 export function targetWeight(target: DeploymentTarget | undefined): number | undefined {
@@ -92,8 +80,6 @@ export class DeploymentWatcher {
   info: DeploymentInfo | undefined
   /** The deployment target as last read (Lambda, ECS). */
   target: DeploymentTarget | undefined
-  polls = 0
-  maxCallsPerPoll: number | undefined
   /** Requests in the latest poll: the steady state (the first poll also lists the target). */
   lastCallsPerPoll: number | undefined
   private targetId: string | undefined
@@ -103,71 +89,71 @@ export class DeploymentWatcher {
   constructor(
     private readonly deps: WatchDeps,
     readonly deploymentId: string,
-    private readonly options: { readonly readTarget: boolean; readonly holdOnReady: boolean },
+    private readonly options: {
+      readonly readTarget: boolean
+      readonly holdOnReady: boolean
+      /** The longest the watch lasts; GitHub ends any job after 6 h, so by default it never ends first. */
+      readonly maxWaitMs?: number
+    },
   ) {}
 
   async watch(): Promise<WatchEnd> {
-    const { clock, signal, log, pollMs } = this.deps
-    const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
-    for (;;) {
-      if (signal.aborted) return this.cancelled()
-      const before = this.deps.calls?.()
-      const pollStartedAt = clock.now()
-      let deployment: DeploymentInfo | Error
-      let weight: number | undefined
-      let reading: GateReading
-      try {
-        ;[deployment, weight, reading] = await raceAbort(Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal)]), signal)
-      } catch (error) {
-        if (error instanceof Aborted || signal.aborted) return this.cancelled()
-        throw error
-      }
-      const after = this.deps.calls?.()
-      if (before !== undefined && after !== undefined) {
-        this.lastCallsPerPoll = after - before
-        this.maxCallsPerPoll = Math.max(this.maxCallsPerPoll ?? 0, after - before)
-      }
-      this.polls += 1
-      if (weight !== undefined) this.weight = weight
-      if (!(deployment instanceof Error)) this.info = deployment
-      this.record(deployment, reading)
-
-      if (reading.status === 'fail') {
-        const alarm = reading.firing[0] as AlarmState
-        return { kind: 'alarm', alarm, reason: `alarm ${quote(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt }
-      }
-      if (reading.status === 'inconclusive') {
-        this.unreadableGate += 1
-        log.warning(`Alarms unreadable (${this.unreadableGate}/${max}): ${describeReading(reading)}`)
-        if (this.unreadableGate >= max) {
-          return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${describeReading(reading)}`, detectedAt: pollStartedAt }
-        }
-      } else this.unreadableGate = 0
-
-      if (deployment instanceof Error) {
-        this.unreadableDeployment += 1
-        log.warning(`Could not read deployment ${this.deploymentId} (${this.unreadableDeployment}/${max}): ${deployment.message}`)
-        if (this.unreadableDeployment >= max) {
-          return {
-            kind: 'unreadable',
-            reason: `deployment ${this.deploymentId} unreadable for ${max} polls in a row: ${deployment.message}`,
-            detectedAt: clock.now(),
-          }
-        }
-      } else {
-        this.unreadableDeployment = 0
-        const status = deployment.status ?? ''
-        if (status === 'Succeeded') return { kind: 'succeeded', info: deployment }
-        if (status === 'Failed' || status === 'Stopped') return { kind: 'ended', info: deployment }
-        if (status === 'Ready' && this.options.holdOnReady) return { kind: 'ready', info: deployment }
-      }
-
-      try {
-        await clock.sleep(pollMs, signal)
-      } catch {
-        return this.cancelled()
-      }
+    const { clock, signal, pollMs } = this.deps
+    const maxWaitMs = this.options.maxWaitMs ?? WATCH_MAX_MS
+    const end = await pollUntil({ clock, intervalMs: pollMs, maxWaitMs, signal }, () => this.poll())
+    if (end.kind === 'done') return end.value
+    if (end.kind === 'aborted') return this.cancelled()
+    const status = this.info?.status ?? 'unread'
+    return {
+      kind: 'timed-out',
+      reason: `deployment ${this.deploymentId} was still ${status} after ${describeWait(end.waitedMs)} of watching (at most ${describeWait(maxWaitMs)})`,
+      detectedAt: clock.now(),
     }
+  }
+
+  /** One poll: the deployment, its target and the gate, in parallel. Undefined: keep watching. */
+  private async poll(): Promise<WatchEnd | undefined> {
+    const { clock, signal, log } = this.deps
+    const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
+    const before = this.deps.calls?.()
+    const pollStartedAt = clock.now()
+    const [deployment, weight, reading] = await Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal)])
+    const after = this.deps.calls?.()
+    if (before !== undefined && after !== undefined) this.lastCallsPerPoll = after - before
+    if (weight !== undefined) this.weight = weight
+    if (!(deployment instanceof Error)) this.info = deployment
+    this.record(deployment, reading)
+
+    if (reading.status === 'fail') {
+      const alarm = reading.firing[0] as AlarmState
+      return { kind: 'alarm', alarm, reason: `alarm ${quote(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt }
+    }
+    if (reading.status === 'inconclusive') {
+      this.unreadableGate += 1
+      log.warning(`Alarms unreadable (${this.unreadableGate}/${max}): ${describeReading(reading)}`)
+      if (this.unreadableGate >= max) {
+        return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${describeReading(reading)}`, detectedAt: pollStartedAt }
+      }
+    } else this.unreadableGate = 0
+
+    if (deployment instanceof Error) {
+      this.unreadableDeployment += 1
+      log.warning(`Could not read deployment ${this.deploymentId} (${this.unreadableDeployment}/${max}): ${deployment.message}`)
+      if (this.unreadableDeployment >= max) {
+        return {
+          kind: 'unreadable',
+          reason: `deployment ${this.deploymentId} unreadable for ${max} polls in a row: ${deployment.message}`,
+          detectedAt: clock.now(),
+        }
+      }
+      return undefined
+    }
+    this.unreadableDeployment = 0
+    const status = deployment.status ?? ''
+    if (status === 'Succeeded') return { kind: 'succeeded', info: deployment }
+    if (status === 'Failed' || status === 'Stopped') return { kind: 'ended', info: deployment }
+    if (status === 'Ready' && this.options.holdOnReady) return { kind: 'ready', info: deployment }
+    return undefined
   }
 
   private cancelled(): WatchEnd {
@@ -183,7 +169,7 @@ export class DeploymentWatcher {
       if (!deploymentInfo) return new Error('GetDeployment returned no deploymentInfo')
       return deploymentInfo
     } catch (error) {
-      if (this.deps.signal.aborted) throw new Aborted()
+      if (this.deps.signal.aborted) throw error
       return error instanceof Error ? error : new Error(errorMessage(error))
     }
   }
@@ -205,7 +191,7 @@ export class DeploymentWatcher {
       if (deploymentTarget) this.target = deploymentTarget
       return targetWeight(deploymentTarget)
     } catch (error) {
-      if (this.deps.signal.aborted) throw new Aborted()
+      if (this.deps.signal.aborted) throw error
       this.deps.log.info(`Could not read the deployment's target: ${errorMessage(error)}`)
       return undefined
     }
@@ -241,16 +227,73 @@ export interface FollowResult {
   readonly rollback: DeploymentInfo | undefined
   /** When the StopDeployment request went out (epoch ms), if one did. */
   readonly stopSentAt: number | undefined
+  /** Set when the follow ended without seeing the end: unreadable, too long, or cancelled. */
+  readonly unfinished?: string
 }
 
 /** How often a rollback is followed: it is CodeDeploy's work, so at most every 2 s, never slower than the poll. */
-const followMs = (pollMs: number): number => Math.min(pollMs, 2_000)
+export const followMs = (pollMs: number): number => Math.min(pollMs, 2_000)
 /** After a deployment ended, how many reads wait for its rollback deployment to appear. */
 const ROLLBACK_APPEAR_READS = 15
 
-/** StopDeployment with rollback, then follows the rollback deployment to its end. Uses only the stop client. */
+export type FollowDeps = Pick<WatchDeps, 'stopClient' | 'clock' | 'pollMs'> & {
+  readonly log: Pick<Log, 'info' | 'warning'>
+  /** Ends the follow early (rollback mode's cancel); main's follow after a cancel never passes one. */
+  readonly followSignal?: AbortSignal | undefined
+  readonly followMaxMs?: number | undefined
+}
+
+export type DeploymentEnd =
+  | { readonly kind: 'ended'; readonly info: DeploymentInfo }
+  | { readonly kind: 'unfinished'; readonly info: DeploymentInfo | undefined; readonly why: string }
+
+/**
+ * Reads one deployment every `followMs` until `until` accepts it (by default: a terminal status),
+ * tolerating up to FOLLOW_MAX_UNREADABLE failed reads in a row. Bounded and cancellable; never throws
+ * for a failed read.
+ */
+export async function followDeployment(
+  deps: FollowDeps,
+  deploymentId: string,
+  until: (info: DeploymentInfo, reads: number) => boolean = (info) => TERMINAL.has(info.status ?? ''),
+): Promise<DeploymentEnd> {
+  let last: DeploymentInfo | undefined
+  let unreadable = 0
+  let error = ''
+  let reads = 0
+  const signal = deps.followSignal
+  const end = await pollUntil(
+    { clock: deps.clock, intervalMs: followMs(deps.pollMs), maxWaitMs: deps.followMaxMs ?? FOLLOW_MAX_MS, signal },
+    async (): Promise<DeploymentEnd | undefined> => {
+      try {
+        const info = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId }), signal ? { abortSignal: signal } : {})).deploymentInfo
+        if (!info) throw new Error('GetDeployment returned no deploymentInfo')
+        last = info
+        unreadable = 0
+        reads += 1
+        return until(info, reads) ? { kind: 'ended', info } : undefined
+      } catch (e) {
+        if (signal?.aborted) throw e
+        unreadable += 1
+        error = errorMessage(e)
+        deps.log.warning(`Could not read deployment ${deploymentId} (${unreadable}/${FOLLOW_MAX_UNREADABLE}): ${error}`)
+        if (unreadable >= FOLLOW_MAX_UNREADABLE) return { kind: 'unfinished', info: last, why: `deployment ${deploymentId} unreadable: ${error}` }
+        return undefined
+      }
+    },
+  )
+  if (end.kind === 'done') return end.value
+  if (end.kind === 'aborted') return { kind: 'unfinished', info: last, why: `stopped following deployment ${deploymentId}: ${end.reason}` }
+  return {
+    kind: 'unfinished',
+    info: last,
+    why: `deployment ${deploymentId} was still ${last?.status ?? 'unread'} after ${describeWait(end.waitedMs)} of following`,
+  }
+}
+
+/** StopDeployment with rollback, then follows the rollback deployment to its end. Uses only the stop client; throws if the stop fails. */
 export async function stopAndFollow(
-  deps: Pick<WatchDeps, 'stopClient' | 'clock' | 'log' | 'pollMs'>,
+  deps: FollowDeps,
   deploymentId: string,
   why: string,
   /** Called once the StopDeployment answered (before the rollback is followed). */
@@ -268,34 +311,25 @@ export async function stopAndFollow(
   return { ...(await followRollback(deps, deploymentId)), stopSentAt }
 }
 
-/** Waits for an ended (or ending) deployment's rollback deployment, if any, and follows it to its end. */
-export async function followRollback(
-  deps: Pick<WatchDeps, 'stopClient' | 'clock' | 'log' | 'pollMs'>,
-  deploymentId: string,
-): Promise<Omit<FollowResult, 'stopSentAt'>> {
-  const interval = followMs(deps.pollMs)
-  let original: DeploymentInfo | undefined
-  let rollbackId: string | undefined
+/** Waits for an ended (or ending) deployment's rollback deployment, if any, and follows it to its end. Never throws for a failed read. */
+export async function followRollback(deps: FollowDeps, deploymentId: string): Promise<Omit<FollowResult, 'stopSentAt'>> {
   let endedReads = 0
-  for (;;) {
-    original = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo
-    rollbackId = original?.rollbackInfo?.rollbackDeploymentId
-    if (rollbackId) break
-    if (TERMINAL.has(original?.status ?? '')) {
-      endedReads += 1
-      if (original?.status === 'Succeeded' || endedReads >= ROLLBACK_APPEAR_READS) return { original, rollbackId: undefined, rollback: undefined }
-    }
-    await deps.clock.sleep(interval)
-  }
+  const appeared = await followDeployment(deps, deploymentId, (info) => {
+    if (info.rollbackInfo?.rollbackDeploymentId) return true
+    if (TERMINAL.has(info.status ?? '')) endedReads += 1
+    return info.status === 'Succeeded' || endedReads >= ROLLBACK_APPEAR_READS
+  })
+  const original = appeared.info
+  if (appeared.kind === 'unfinished') return { original, rollbackId: undefined, rollback: undefined, unfinished: appeared.why }
+  const rollbackId = original?.rollbackInfo?.rollbackDeploymentId
+  if (!rollbackId) return { original, rollbackId: undefined, rollback: undefined }
   deps.log.info(`Following rollback deployment ${rollbackId}.`)
-  let rollback: DeploymentInfo | undefined
   let last = ''
-  for (;;) {
-    rollback = (await deps.stopClient.send(new GetDeploymentCommand({ deploymentId: rollbackId }))).deploymentInfo
-    const status = rollback?.status ?? '?'
+  const end = await followDeployment(deps, rollbackId, (info) => {
+    const status = info.status ?? '?'
     if (status !== last) deps.log.info(`Rollback ${rollbackId}: ${status}`)
     last = status
-    if (TERMINAL.has(status)) return { original, rollbackId, rollback }
-    await deps.clock.sleep(interval)
-  }
+    return TERMINAL.has(status)
+  })
+  return { original, rollbackId, rollback: end.info, ...(end.kind === 'unfinished' ? { unfinished: end.why } : {}) }
 }
