@@ -2,6 +2,7 @@
 // Never subject to faults or policy: the router handles these before fault injection.
 import type { AlarmState } from './cloudwatch/cloudwatch.js'
 import { handleCodeDeployControl } from './codedeploy/control.js'
+import { handleElbv2Control } from './elbv2/control.js'
 import type { EmulatorCore } from './core.js'
 import type { FaultConfig } from './faults.js'
 import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
@@ -81,7 +82,8 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
       return done()
     }
     default: {
-      const r = a === 'codedeploy' ? handleCodeDeployControl(core.codedeploy, route, body) : undefined
+      const r =
+        a === 'codedeploy' ? handleCodeDeployControl(core.codedeploy, route, body) : a === 'elbv2' ? handleElbv2Control(core.elbv2, route, body) : undefined
       if (r !== undefined) return json(r)
       return json({ error: 'NotFound', message: `No control route ${req.method} /${req.segments.join('/')}` }, 404)
     }

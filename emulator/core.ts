@@ -6,6 +6,9 @@ import { CodeDeployState, type CodeDeploySettings } from './codedeploy/progress.
 import { FaultInjector, type CallRecord, type FaultConfig } from './faults.js'
 import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda/lambda.js'
 import type { EmulatedService } from './service.js'
+import { createElbv2Service } from './elbv2/elbv2.js'
+import { elbv2Control, type Elbv2ControlApi } from './elbv2/control.js'
+import { Elbv2State } from './elbv2/model.js'
 
 export interface SeedAlarmOptions {
   composite?: boolean
@@ -20,10 +23,12 @@ export interface EmulatorCoreOptions {
 }
 
 export class EmulatorCore {
-  readonly state: { lambda: LambdaState; cloudwatch: CloudWatchState; codedeploy: CodeDeployState }
+  readonly state: { lambda: LambdaState; cloudwatch: CloudWatchState; codedeploy: CodeDeployState; elbv2: Elbv2State }
   readonly faults: FaultInjector
   /** Test controls for the CodeDeploy engine (time scale, hooks, failure injection). */
   readonly codedeploy: CodeDeployControlApi
+  /** Test controls for Application Load Balancers (seeding, target health, request stream). */
+  readonly elbv2: Elbv2ControlApi
   /** Order matters only for routing; add new services (e.g. CodeDeploy) here. */
   readonly services: EmulatedService[]
   private readonly callLog: CallRecord[] = []
@@ -31,15 +36,22 @@ export class EmulatorCore {
   constructor(seed = 1, opts: EmulatorCoreOptions = {}) {
     const lambda = new LambdaState()
     const cloudwatch = new CloudWatchState()
-    this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy) }
+    this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy), elbv2: new Elbv2State() }
     this.codedeploy = codeDeployControl(this.state.codedeploy)
+    this.elbv2 = elbv2Control(this.state.elbv2, seed)
     this.faults = new FaultInjector(seed)
-    this.services = [createLambdaService(this.state.lambda), createCloudWatchService(this.state.cloudwatch), createCodeDeployService(this.state.codedeploy)]
+    this.services = [
+      createLambdaService(this.state.lambda),
+      createCloudWatchService(this.state.cloudwatch),
+      createCodeDeployService(this.state.codedeploy),
+      createElbv2Service(this.state.elbv2),
+    ]
   }
 
   /** Stops background timers (CodeDeploy ticker). */
   close(): void {
     this.state.codedeploy.close()
+    this.elbv2.close()
   }
 
   recordCall(call: CallRecord): void {

@@ -1,7 +1,7 @@
 // Protocol-neutral request/response shapes so service handlers stay pure and testable.
 import type { IncomingHttpHeaders } from 'node:http'
 
-export type ServiceName = 'lambda' | 'cloudwatch' | 'codedeploy'
+export type ServiceName = 'lambda' | 'cloudwatch' | 'codedeploy' | 'elbv2'
 
 export interface ApiRequest {
   method: string
@@ -17,7 +17,7 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number
   headers?: Record<string, string>
-  /** Serialised as JSON unless undefined (empty body). */
+  /** Serialised as JSON unless undefined (empty body); a string (query-protocol XML) is sent as is. */
   body?: unknown
 }
 

@@ -11,6 +11,7 @@ import type { CallRecord, FaultConfig } from './faults.js'
 import { accessKeyIdFrom, type ApiRequest, type ApiResponse } from './http.js'
 import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 import { ApiError, type EmulatedService } from './service.js'
+import type { Elbv2ControlApi } from './elbv2/control.js'
 
 export interface Emulator {
   url: string
@@ -28,6 +29,8 @@ export interface Emulator {
   seedAlarm(name: string, state?: AlarmState, opts?: { composite?: boolean; alarmRule?: string; reason?: string }): void
   /** CodeDeploy engine controls: time scale, hook answering, failure injection, instance counts. */
   codedeploy: CodeDeployControlApi
+  /** Application Load Balancer seeding, target health and the simulated request stream. */
+  elbv2: Elbv2ControlApi
 }
 
 export interface StartEmulatorOptions {
@@ -56,7 +59,7 @@ async function readRequest(req: IncomingMessage): Promise<ApiRequest> {
 }
 
 function send(res: ServerResponse, r: ApiResponse): void {
-  const payload = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body)
+  const payload = r.body === undefined || r.status === 204 ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
   res.writeHead(r.status, {
     'content-type': 'application/json',
     'x-amzn-requestid': randomUUID(),
@@ -169,5 +172,6 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     seedAlias: (fn, alias, version, weights) => core.seedAlias(fn, alias, version, weights),
     seedAlarm: (name, state, o) => core.seedAlarm(name, state, o),
     codedeploy: core.codedeploy,
+    elbv2: core.elbv2,
   }
 }

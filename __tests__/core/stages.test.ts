@@ -107,3 +107,63 @@ describe('remainingStages', () => {
     expect(remainingStages(stages, 60).map((s) => s.weight)).toEqual([100])
   })
 })
+
+describe('parseStages with a users stage (ALB mode)', () => {
+  it('reads users:BAKE as a first stage at weight 0', () => {
+    expect(parseStages('users:30m, 10%:5m, 100%', { users: true })).toEqual([
+      { weight: 0, bakeMs: 1_800_000, users: true },
+      { weight: 10, bakeMs: 300_000 },
+      { weight: 100, bakeMs: 0 },
+    ])
+    expect(parseStages('users:1s', { users: true })).toEqual([{ weight: 0, bakeMs: 1_000, users: true }])
+    expect(holds(parseStages('users:1s', { users: true }))).toBe(true)
+  })
+
+  it.each([
+    ['users:5m, 100%', {}, 'a users stage needs an Application Load Balancer'],
+    ['10%:5m, users:5m, 100%', { users: true }, '"users:5m": a users stage can only be the first stage'],
+    ['users, 100%', { users: true }, 'a users stage followed by others needs a bake time'],
+    ['users:5x, 100%', { users: true }, 'bake time "5x" is not a duration'],
+  ])('rejects %j', (input, options, message) => {
+    expect(() => parseStages(input, options)).toThrow(StageSyntaxError)
+    expect(() => parseStages(input, options)).toThrow(message)
+  })
+
+  it('only ever puts a users stage first, and the weights after it still increase (property)', () => {
+    const token = fc.oneof(
+      fc.constantFrom('users', 'users:', 'users:5m', 'USERS:2s', '10%', '50%:1m', '100%', ':5m', ', ', '\n'),
+      fc.nat(120).map((n) => `${n}%:${n % 7}s`),
+    )
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 10 }), fc.boolean(), (tokens, allowUsers) => {
+        let stages
+        try {
+          stages = parseStages(tokens.join(''), { users: allowUsers })
+        } catch (error) {
+          expect(error).toBeInstanceOf(StageSyntaxError)
+          return
+        }
+        stages.forEach((stage, i) => {
+          if (stage.users) {
+            expect(allowUsers).toBe(true)
+            expect(i).toBe(0)
+            expect(stage.weight).toBe(0)
+          } else {
+            expect(stage.weight).toBeGreaterThan(0)
+            if (i > 0) expect(stage.weight).toBeGreaterThan(stages[i - 1]!.weight)
+          }
+        })
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
+
+describe('remainingStages with a users stage', () => {
+  const stages = parseStages('users:5m, 10%:5m, 100%', { users: true })
+  it('keeps the users stage until its rule is live or weights move on', () => {
+    expect(remainingStages(stages, 0).length).toBe(3)
+    expect(remainingStages(stages, 0, true).map((s) => s.weight)).toEqual([10, 100])
+    expect(remainingStages(stages, 10).map((s) => s.weight)).toEqual([100])
+  })
+})

@@ -14,6 +14,8 @@ export type StageResult = 'pending' | 'resumed' | 'baking' | 'passed' | 'failed'
 export interface StageRecord {
   readonly weight: number
   readonly bakeMs: number
+  /** A canary-users stage: weight 0, only matching requests reach the target. */
+  readonly users?: true
   startedAt: number | undefined
   bakedMs: number
   checks: number
@@ -124,6 +126,7 @@ export class Rollout {
     this.stages = options.stages.map((stage) => ({
       weight: stage.weight,
       bakeMs: stage.bakeMs,
+      ...(stage.users ? { users: stage.users } : {}),
       startedAt: undefined,
       bakedMs: 0,
       checks: 0,
@@ -326,7 +329,7 @@ export class Rollout {
 
   /** Marks the stages at or below the live weight as done earlier; returns the index of the first one left. */
   private skipFinishedStages(): number {
-    const next = this.stages.length - remainingStages(this.stages, this.weight).length
+    const next = this.stages.length - remainingStages(this.stages, this.weight, this.traffic?.users === true).length
     for (const stage of this.stages.slice(0, next)) stage.result = 'resumed'
     this.stageIndex = next
     return next
@@ -341,7 +344,7 @@ export class Rollout {
     if (!this.resumed || !stage || this.traffic?.baked || Math.abs(stage.weight - this.weight) > 1e-9) return false
     // When the weight went live is only known to within the interrupted write's latency, so
     // the stage bakes in full again: never less than its bake time on evidence.
-    this.options.log.startGroup(`Stage ${next}/${this.stages.length}: ${stage.weight}%, its bake was interrupted; baking it in full`)
+    this.options.log.startGroup(`Stage ${next}/${this.stages.length}: ${stageLabel(stage)}, its bake was interrupted; baking it in full`)
     this.stageIndex = next - 1
     this.startBake(stage)
     return true
@@ -356,7 +359,7 @@ export class Rollout {
     if (!stage || !traffic) return this.fail('internal: no stage to progress to')
 
     log.startGroup(
-      `Stage ${this.stageIndex + 1}/${this.stages.length}: ${stage.weight}% to version ${traffic.targetVersion}` +
+      `Stage ${this.stageIndex + 1}/${this.stages.length}: ${stageLabel(stage)} to version ${traffic.targetVersion}` +
         (stage.bakeMs > 0 ? `, bake ${formatDuration(stage.bakeMs)}` : ''),
     )
     if (!this.wroteAnything) {
@@ -539,6 +542,11 @@ export class Rollout {
   private cancelled(): boolean {
     return this.options.signal?.aborted ?? false
   }
+}
+
+/** How a stage reads in the log: `10%`, or `canary users` for a users stage. */
+export function stageLabel(stage: { readonly weight: number; readonly users?: true }): string {
+  return stage.users ? 'canary users' : `${stage.weight}%`
 }
 
 /** True when the step should fail: anything but a promote or a hold. */

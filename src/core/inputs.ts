@@ -28,6 +28,8 @@ export interface Config {
   readonly region: string
   /** Set when codedeploy-application is given: CodeDeploy drives the traffic. */
   readonly codeDeploy: boolean
+  /** Set when listener is given: an Application Load Balancer's forward action moves the traffic (src/alb/inputs.ts reads the rest). */
+  readonly alb: boolean
   /** Whether `stages` was given (CodeDeploy then uses the group's own config when it was not). */
   readonly stagesGiven: boolean
   readonly github: {
@@ -169,17 +171,19 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   if (codeDeploy && get('codedeploy-deployment-group') === '') {
     throw new InputError('codedeploy-deployment-group', 'is required with codedeploy-application')
   }
+  const alb = get('listener') !== ''
+  if (alb && codeDeploy) throw new InputError('listener', 'cannot be combined with codedeploy-application: pick one way to move traffic')
   const alias = parseAlias(get('alias') || 'live', 'alias')
-  // CodeDeploy's ECS and EC2/on-prem platforms name no function; the Lambda platform checks for one.
-  const functions = parseFunctionList(get('function-name'), alias, !codeDeploy)
+  // CodeDeploy's ECS and EC2/on-prem platforms name no function; the Lambda platform checks for one. ALB mode names target groups.
+  const functions = parseFunctionList(get('function-name'), alias, !codeDeploy && !alb)
   const versions = parseVersions(get('version'), functions.length)
-  if (mode !== 'rollback' && !codeDeploy && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
+  if (mode !== 'rollback' && !codeDeploy && !alb && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
   const targets = functions.map((fn, i) => ({ ...fn, version: versions[i] }))
 
   let stages: Stage[]
   const stagesGiven = get('stages') !== ''
   try {
-    stages = parseStages(get('stages') || 'Canary10Percent5Minutes')
+    stages = parseStages(get('stages') || 'Canary10Percent5Minutes', { users: alb })
   } catch (error) {
     if (error instanceof StageSyntaxError) throw new InputError('stages', error.message)
     throw error
@@ -217,6 +221,7 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
     maxHoldMs,
     region,
     codeDeploy,
+    alb,
     stagesGiven,
   }
 }

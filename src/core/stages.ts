@@ -5,11 +5,22 @@ import { quote } from './quote.js'
 export interface Stage {
   readonly weight: number
   readonly bakeMs: number
+  /**
+   * A canary-users stage (ALB mode): weight 0, and only requests matching the users' listener
+   * rule reach the new version. Only ever the first stage.
+   */
+  readonly users?: true
+}
+
+export interface StageOptions {
+  /** Accept a leading `users:BAKE` stage (only ALB mode can route by user). */
+  readonly users?: boolean
 }
 
 /** Percent weights may carry at most this many decimals (0.001% is one request in 100,000). */
 const WEIGHT_DECIMALS = 3
 const ENTRY = /^(\d+(?:\.\d+)?)\s*%\s*(?::\s*(.+))?$/
+const USERS_ENTRY = /^users\s*(?::\s*(.*))?$/i
 const PRESET_PREFIX = 'CodeDeployDefault.Lambda'
 /** More stages than this is a typo, and would make the summary long. */
 export const MAX_STAGES = 50
@@ -56,7 +67,7 @@ export class StageSyntaxError extends Error {
  * separated by commas or newlines. Weights strictly increase within (0, 100]; every entry
  * but the last needs a bake time. A list that stops below 100% holds at its last weight.
  */
-export function parseStages(text: string): Stage[] {
+export function parseStages(text: string, options: StageOptions = {}): Stage[] {
   const preset = presetName(text)
   if (preset) return [...(PRESETS[preset] ?? [])]
 
@@ -69,6 +80,11 @@ export function parseStages(text: string): Stage[] {
 
   const stages: Stage[] = []
   entries.forEach((entry, index) => {
+    const users = USERS_ENTRY.exec(entry)
+    if (users) {
+      stages.push(usersStage(entry, users[1], index, entries.length, options))
+      return
+    }
     const match = ENTRY.exec(entry)
     if (!match) {
       throw new StageSyntaxError(`${quote(entry)} is neither a preset nor a stage like "10%:5m" (weight in percent, bake time in s, m or h)`)
@@ -104,16 +120,36 @@ export function parseStages(text: string): Stage[] {
   return stages
 }
 
+function usersStage(entry: string, bakeText: string | undefined, index: number, count: number, options: StageOptions): Stage {
+  if (!options.users) {
+    throw new StageSyntaxError(`${quote(entry)}: a users stage needs an Application Load Balancer (inputs listener and canary-users)`)
+  }
+  if (index > 0) throw new StageSyntaxError(`${quote(entry)}: a users stage can only be the first stage`)
+  if (bakeText === undefined || bakeText.trim() === '') {
+    if (count > 1) throw new StageSyntaxError(`${quote(entry)}: a users stage followed by others needs a bake time, e.g. "users:30m"`)
+    return { weight: 0, bakeMs: 0, users: true }
+  }
+  const bakeMs = parseDuration(bakeText)
+  if (bakeMs === undefined) throw new StageSyntaxError(`${quote(entry)}: bake time ${quote(bakeText)} is not a duration like 30s, 5m or 1h`)
+  return { weight: 0, bakeMs, users: true }
+}
+
 /** True when the plan ends below 100%: the rollout holds there and a later run promotes. */
 export function holds(stages: readonly Stage[]): boolean {
   return (stages.at(-1)?.weight ?? 0) < 100
 }
 
 /** The stages still to run when the canary already serves `currentWeight` percent. */
-export function remainingStages(stages: readonly Stage[], currentWeight: number): Stage[] {
-  return stages.filter((stage) => stage.weight > currentWeight + 1e-9)
+export function remainingStages(stages: readonly Stage[], currentWeight: number, usersLive = false): Stage[] {
+  // A users stage is behind the rollout once its rule is live or weights have moved on.
+  return stages.filter((stage) => (stage.users ? !usersLive && currentWeight <= 1e-9 : stage.weight > currentWeight + 1e-9))
 }
 
 export function describeStages(stages: readonly Stage[]): string {
-  return stages.map((s) => (s.bakeMs > 0 ? `${s.weight}%:${formatDuration(s.bakeMs)}` : `${s.weight}%`)).join(', ')
+  return stages
+    .map((s) => {
+      const head = s.users ? 'users' : `${s.weight}%`
+      return s.bakeMs > 0 ? `${head}:${formatDuration(s.bakeMs)}` : head
+    })
+    .join(', ')
 }

@@ -19,6 +19,8 @@ export interface TrafficState {
   readonly since: number | undefined
   /** Whether the stage at the current share finished its bake (recorded when the rollout held). */
   readonly baked: boolean
+  /** Canary users already reach the target through a rule of this rollout (ALB mode's users stage). */
+  readonly users?: boolean
 }
 
 /**

@@ -72,7 +72,9 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
   lines.push('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |', '|---|---|---|---|---|---|')
   outcome.stages.forEach((stage, index) => {
     const baked = stage.startedAt === undefined ? '–' : `${formatDuration(Math.round(stage.bakedMs / 1000) * 1000)} of ${formatDuration(stage.bakeMs)}`
-    lines.push(`| ${index + 1} | ${stage.weight}% | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`)
+    lines.push(
+      `| ${index + 1} | ${stage.users ? 'canary users' : `${stage.weight}%`} | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`,
+    )
   })
   lines.push('')
 

@@ -1,0 +1,183 @@
+/** The emulator's ELBv2: query-protocol shapes and errors through the real SDK, and the simulated request stream. */
+import {
+  AddTagsCommand,
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type Emulator, startEmulator } from '../../emulator/server.js'
+import { FAKE_CREDENTIALS } from '../e2e/seed.js'
+
+let emulator: Emulator
+let client: ElasticLoadBalancingV2Client
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: 3 })
+  client = new ElasticLoadBalancingV2Client({ endpoint: emulator.url, region: 'us-east-1', credentials: FAKE_CREDENTIALS, maxAttempts: 1 })
+})
+afterAll(async () => {
+  client.destroy()
+  await emulator.close()
+})
+beforeEach(() => emulator.reset())
+
+const seed = (weights: Record<string, number> = { blue: 1, green: 0 }, stickinessSeconds?: number) =>
+  emulator.elbv2.seed({ groups: [{ name: 'blue' }, { name: 'green' }], weights, ...(stickinessSeconds ? { stickinessSeconds } : {}) })
+
+const forward = (groups: [string, number][], sticky?: number) => [
+  {
+    Type: 'forward' as const,
+    ForwardConfig: {
+      TargetGroups: groups.map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
+      ...(sticky ? { TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: sticky } } : {}),
+    },
+  },
+]
+
+describe('emulated ELBv2 API', () => {
+  it('rejects weights outside 0 to 999, unknown groups and stickiness without a duration, like ELBv2', async () => {
+    const alb = seed()
+    const blue = alb.groups['blue'] ?? ''
+    const send = (actions: ReturnType<typeof forward>) => client.send(new ModifyListenerCommand({ ListenerArn: alb.listenerArn, DefaultActions: actions }))
+    await expect(send(forward([[blue, 1000]]))).rejects.toMatchObject({ name: 'ValidationError' })
+    await expect(send(forward([[blue.replace(/[0-9a-f]{16}$/, '0000000000000000'), 1]]))).rejects.toMatchObject({ name: 'TargetGroupNotFoundException' })
+    await expect(
+      client.send(
+        new ModifyListenerCommand({
+          ListenerArn: alb.listenerArn,
+          DefaultActions: [
+            { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: true } } },
+          ],
+        }),
+      ),
+    ).rejects.toThrow('Stickiness duration must be specified')
+    await expect(send(forward([[blue, 1]], 604_801))).rejects.toThrow('between 1 and 604800')
+    expect(emulator.elbv2.forward(alb.listenerArn).weights).toEqual({ blue: 1, green: 0 })
+  })
+
+  it('keeps rule priorities unique, refuses to delete the default rule, and drops a rule with its tags', async () => {
+    const alb = seed()
+    const green = alb.groups['green'] ?? ''
+    const create = () =>
+      client.send(
+        new CreateRuleCommand({
+          ListenerArn: alb.listenerArn,
+          Priority: 5,
+          Conditions: [{ Field: 'source-ip', SourceIpConfig: { Values: ['10.0.0.0/8'] } }],
+          Actions: forward([[green, 1]]),
+          Tags: [{ Key: 'k', Value: 'v' }],
+        }),
+      )
+    const rule = (await create()).Rules?.[0]?.RuleArn ?? ''
+    await expect(create()).rejects.toMatchObject({ name: 'PriorityInUseException' })
+    const rules = (await client.send(new DescribeRulesCommand({ ListenerArn: alb.listenerArn }))).Rules ?? []
+    expect(rules.map((r) => [r.Priority, r.IsDefault])).toEqual([
+      ['5', false],
+      ['default', true],
+    ])
+    await expect(client.send(new DeleteRuleCommand({ RuleArn: rules[1]?.RuleArn ?? '' }))).rejects.toMatchObject({ name: 'OperationNotPermittedException' })
+    expect((await client.send(new DescribeTagsCommand({ ResourceArns: [rule] }))).TagDescriptions?.[0]?.Tags).toEqual([{ Key: 'k', Value: 'v' }])
+    await client.send(new DeleteRuleCommand({ RuleArn: rule }))
+    await expect(client.send(new DescribeTagsCommand({ ResourceArns: [rule] }))).rejects.toMatchObject({ name: 'RuleNotFoundException' })
+  })
+
+  it('refuses tag values ELBv2 refuses (no %) and duplicate keys', async () => {
+    const alb = seed()
+    await expect(client.send(new AddTagsCommand({ ResourceArns: [alb.listenerArn], Tags: [{ Key: 'w', Value: '10%' }] }))).rejects.toMatchObject({
+      name: 'ValidationError',
+    })
+    await expect(
+      client.send(
+        new AddTagsCommand({
+          ResourceArns: [alb.listenerArn],
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'a', Value: '2' },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'DuplicateTagKeysException' })
+  })
+
+  it('denies what the policy does not allow, as elasticloadbalancing:ACTION', async () => {
+    const alb = seed()
+    emulator.setPolicy(['elasticloadbalancing:DescribeListeners'])
+    await expect(client.send(new DescribeRulesCommand({ ListenerArn: alb.listenerArn }))).rejects.toThrow(
+      'not authorized to perform: elasticloadbalancing:DescribeRules',
+    )
+  })
+})
+
+describe('simulated request stream', () => {
+  const send = (n: number, listenerArn: string, spec: Partial<Parameters<Emulator['elbv2']['startTraffic']>[0]> = {}) =>
+    emulator.elbv2.traffic.burst({ listenerArn, rps: 0, ...spec }, n)
+
+  it('splits requests by the live weights', () => {
+    const alb = seed({ blue: 9, green: 1 })
+    const counts = send(20_000, alb.listenerArn)
+    expect((counts['green'] ?? 0) / 20_000).toBeGreaterThan(0.09)
+    expect((counts['green'] ?? 0) / 20_000).toBeLessThan(0.11)
+  })
+
+  it('sends only matching clients through a rule', async () => {
+    const alb = seed({ blue: 1, green: 0 })
+    await client.send(
+      new CreateRuleCommand({
+        ListenerArn: alb.listenerArn,
+        Priority: 1,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Canary', Values: ['intern*'] } }],
+        Actions: forward([[alb.groups['green'] ?? '', 1]]),
+      }),
+    )
+    const counts = send(10_000, alb.listenerArn, { users: { share: 0.05, headers: { 'x-canary': 'internal' } } })
+    expect((counts['green'] ?? 0) / 10_000).toBeGreaterThan(0.04)
+    expect((counts['green'] ?? 0) / 10_000).toBeLessThan(0.06)
+  })
+
+  it('keeps sticky clients on their group, even at weight 0, until stickiness is turned off', async () => {
+    const alb = seed({ blue: 1, green: 1 }, 3600)
+    send(5_000, alb.listenerArn)
+    const [blue, green] = [alb.groups['blue'] ?? '', alb.groups['green'] ?? '']
+    await client.send(
+      new ModifyListenerCommand({
+        ListenerArn: alb.listenerArn,
+        DefaultActions: forward(
+          [
+            [blue, 1],
+            [green, 0],
+          ],
+          3600,
+        ),
+      }),
+    )
+    expect(send(5_000, alb.listenerArn)['green']).toBeGreaterThan(1_000)
+    await client.send(
+      new ModifyListenerCommand({
+        ListenerArn: alb.listenerArn,
+        DefaultActions: forward([
+          [blue, 1],
+          [green, 0],
+        ]),
+      }),
+    )
+    expect(send(5_000, alb.listenerArn)['green']).toBeUndefined()
+  })
+
+  it('publishes RequestCount, 5XX and p99 TargetResponseTime per target group', () => {
+    const alb = seed({ blue: 1, green: 1 })
+    send(4_000, alb.listenerArn, { errorRates: { green: 0.2, blue: 0 }, latencyMs: { green: 400, blue: 40 } })
+    const dims = (name: string) => ({ LoadBalancer: alb.loadBalancer, TargetGroup: (alb.groups[name] ?? '').split(':').at(-1) ?? '' })
+    const sum = (metric: string, name: string) =>
+      emulator.elbv2.traffic.datapoints(metric, dims(name), 'Sum', Date.now() - 60_000, Date.now() + 1000, 60).reduce((s, d) => s + d.value, 0)
+    const requests = sum('RequestCount', 'green')
+    expect(requests + sum('RequestCount', 'blue')).toBe(4_000)
+    expect(sum('HTTPCode_Target_5XX_Count', 'green') / requests).toBeGreaterThan(0.15)
+    expect(sum('HTTPCode_Target_5XX_Count', 'blue')).toBe(0)
+    const p99 = (name: string) =>
+      emulator.elbv2.traffic.datapoints('TargetResponseTime', dims(name), 'p99', Date.now() - 60_000, Date.now() + 1000, 60)[0]?.value ?? 0
+    expect(p99('green')).toBeGreaterThan(5 * p99('blue'))
+  })
+})
