@@ -27,7 +27,7 @@ import { bytes, markdownTable, max, median, min, ms, num, sleep, textTable } fro
 
 const ALARM_RUNS = 9
 const OVERHEAD_RUNS = 3
-/** Runs per combination; the 50-function runs take ~20 s each (Lambda calls are paced at 12/s), so fewer. */
+/** Runs per combination; the 50-function runs take ~20 s each (Lambda calls spend a 15/s budget), so fewer. */
 const callsRuns = (functions: number): number => (functions >= 50 ? 2 : 3)
 const COLD_RUNS = 30
 const COLD_WARMUP = 3

@@ -1,6 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { lambdaClient } from '../aws/clients.js'
-import { LAMBDA_PACE_RPS, Pacer, paceClient } from '../aws/pace.js'
 import { FleetProvider } from './fleet-provider.js'
 import { LambdaAliasProvider } from './alias-provider.js'
 import type { AliasTarget } from '../core/inputs.js'
@@ -28,12 +27,11 @@ export interface AliasRelease {
 }
 
 /**
- * Builds the alias providers. All members share one pacer, so together they stay under
- * Lambda's control-plane limit, and a rollback client, so throttled writes cannot spend its retries.
+ * Builds the alias providers. Their clients spend the process's one Lambda control-plane budget
+ * (src/aws/pace.ts); the rollback has its own client, so throttled writes cannot spend its retries.
  */
 export function aliasRelease(region: string, specs: readonly AliasSpec[], runUrl?: string): AliasRelease {
-  const pacer = new Pacer(LAMBDA_PACE_RPS)
-  const clients: LambdaClient[] = [paceClient(lambdaClient(region, 'write'), pacer), paceClient(lambdaClient(region, 'rollback'), pacer)]
+  const clients: LambdaClient[] = [lambdaClient(region, 'write'), lambdaClient(region, 'rollback')]
   const [client, rollbackClient] = clients as [LambdaClient, LambdaClient]
   const members = specs.map(
     (spec) =>

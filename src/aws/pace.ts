@@ -1,34 +1,91 @@
 import type { Clock } from '../core/clock.js'
 import { systemClock } from '../core/clock.js'
 
-/** Lambda's control plane allows 15 requests per second per account and region, across all control APIs. */
-export const LAMBDA_CONTROL_RPS = 15
-/** The pace the action keeps, with headroom for other callers and clock skew. */
-export const LAMBDA_PACE_RPS = 12
-
 /**
- * Spaces requests evenly at `perSecond`, shared by every client it is attached to.
- * Each request (every retry attempt included) waits for its own slot.
+ * A token bucket: `burst` requests go out at once, then one more every 1/`perSecond` s. Over any
+ * window of T seconds at most `burst + perSecond × T` requests start, so a run that stays under the
+ * rate never waits. Waiters are served in order (the bucket goes into debt, each waits its turn).
  */
-export class Pacer {
-  private next = 0
-  private readonly gapMs: number
+export class TokenBucket {
+  private tokens: number
+  private last: number
 
   constructor(
-    perSecond: number,
+    readonly perSecond: number,
+    readonly burst: number,
     private readonly clock: Clock = systemClock,
   ) {
-    // Rounded up so float error can never squeeze an extra request into a one-second window.
-    this.gapMs = Math.ceil(1000 / perSecond)
+    this.tokens = burst
+    this.last = clock.now()
   }
 
-  async take(): Promise<void> {
+  /** How long the next request would wait, in ms (0 under budget). */
+  async take(): Promise<number> {
     const now = this.clock.now()
-    const slot = Math.max(now, this.next)
-    this.next = slot + this.gapMs
-    if (slot > now) await this.clock.sleep(slot - now)
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000)
+    this.last = now
+    this.tokens -= 1
+    if (this.tokens >= 0) return 0
+    // Rounded up so float error can never squeeze an extra request in early.
+    const waitMs = Math.ceil((-this.tokens * 1000) / this.perSecond)
+    await this.clock.sleep(waitMs)
+    return waitMs
   }
 }
+
+export interface ApiBudget {
+  /** AWS's published rate for the API (per account and region). */
+  readonly perSecond: number
+  /** Requests that may go out at once; half a second's worth leaves headroom for other callers and for clock skew. */
+  readonly burst: number
+}
+
+/**
+ * AWS's published request rates, per account and region (Lambda: "control plane API requests", all
+ * control APIs together except GetFunction and GetPolicy; CloudWatch: the per-API quotas).
+ */
+export const API_BUDGETS = {
+  'lambda:control-plane': { perSecond: 15, burst: 8 },
+  'cloudwatch:DescribeAlarms': { perSecond: 9, burst: 5 },
+  'cloudwatch:DescribeAlarmHistory': { perSecond: 3, burst: 2 },
+  'cloudwatch:GetMetricData': { perSecond: 50, burst: 25 },
+} as const satisfies Record<string, ApiBudget>
+
+export type BudgetName = keyof typeof API_BUDGETS
+
+/** Which budget a request spends, from the client's service and the command's name. */
+export function budgetOf(service: 'lambda' | 'cloudwatch', commandName: string): BudgetName | undefined {
+  const operation = commandName.replace(/Command$/, '')
+  if (service === 'lambda') return 'lambda:control-plane'
+  const name = `cloudwatch:${operation}`
+  return name in API_BUDGETS ? (name as BudgetName) : undefined
+}
+
+/** One bucket per API budget. The process shares one (`processBudgets`) so every client spends the same budget. */
+export class Budgets {
+  private readonly buckets = new Map<BudgetName, TokenBucket>()
+  /** Requests that had to wait, and for how long in total: the bench reports these. */
+  readonly waited = { requests: 0, ms: 0 }
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async take(name: BudgetName): Promise<void> {
+    let bucket = this.buckets.get(name)
+    if (!bucket) {
+      const { perSecond, burst } = API_BUDGETS[name]
+      bucket = new TokenBucket(perSecond, burst, this.clock)
+      this.buckets.set(name, bucket)
+    }
+    const ms = await bucket.take()
+    if (ms > 0) {
+      this.waited.requests += 1
+      this.waited.ms += ms
+    }
+  }
+}
+
+/** The budgets every client in this process spends. */
+export const processBudgets = new Budgets()
 
 interface MiddlewareClient {
   middlewareStack: {
@@ -36,11 +93,12 @@ interface MiddlewareClient {
   }
 }
 
-/** Makes every attempt the client sends (retries too) wait for a slot from `pacer`. */
-export function paceClient<T extends MiddlewareClient>(client: T, pacer: Pacer): T {
+/** Makes every attempt the client sends (retries too) spend a token from its API's budget first. */
+export function paceClient<T extends MiddlewareClient>(client: T, service: 'lambda' | 'cloudwatch', budgets: Budgets = processBudgets): T {
   client.middlewareStack.addRelativeTo(
-    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      await pacer.take()
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const budget = budgetOf(service, context.commandName ?? '')
+      if (budget) await budgets.take(budget)
       return next(args)
     },
     { relation: 'after', toMiddleware: 'retryMiddleware', name: 'canaryPacer' },
