@@ -4,7 +4,7 @@ import type { AlarmState } from './cloudwatch/cloudwatch.js'
 import { handleCodeDeployControl } from './codedeploy/control.js'
 import { handleElbv2Control } from './elbv2/control.js'
 import type { EmulatorCore } from './core.js'
-import type { FaultConfig } from './faults.js'
+import type { FaultConfig, PolicyDocument } from './faults.js'
 import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
 import { ApiError } from './service.js'
 import type { Weights } from './lambda/lambda.js'
@@ -45,8 +45,18 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
       core.setFaults(Object.keys(body).length === 0 ? null : (body as FaultConfig))
       return done()
     case 'POST policy': {
+      if (body.document !== undefined) {
+        core.setPolicy(
+          need<PolicyDocument>(body.document, 'document', (x) => typeof x === 'object' && x !== null && Array.isArray((x as PolicyDocument).Statement)),
+        )
+        return done()
+      }
       const actions = body.actions ?? null
       core.setPolicy(actions === null ? null : need<string[]>(actions, 'actions', isStrList))
+      return done()
+    }
+    case 'POST rate-limits': {
+      core.setRateLimits(need<boolean>(body.enabled, 'enabled', (x) => typeof x === 'boolean'))
       return done()
     }
     case 'POST alarms/:name/state': {

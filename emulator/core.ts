@@ -3,7 +3,7 @@ import { CloudWatchState, createCloudWatchService, type AlarmState, type AlarmHi
 import { createCodeDeployService } from './codedeploy/codedeploy.js'
 import { codeDeployControl, type CodeDeployControlApi } from './codedeploy/control.js'
 import { CodeDeployState, type CodeDeploySettings } from './codedeploy/progress.js'
-import { FaultInjector, type CallRecord, type FaultConfig } from './faults.js'
+import { FaultInjector, type CallRecord, type FaultConfig, type PolicyDocument } from './faults.js'
 import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda/lambda.js'
 import type { EmulatedService } from './service.js'
 import { createElbv2Service } from './elbv2/elbv2.js'
@@ -74,8 +74,12 @@ export class EmulatorCore {
     this.faults.setFaults(cfg)
   }
 
-  setPolicy(actions: string[] | null): void {
-    this.faults.setPolicy(actions)
+  setPolicy(policy: string[] | PolicyDocument | null): void {
+    this.faults.setPolicy(policy)
+  }
+
+  setRateLimits(enabled: boolean): void {
+    this.faults.rates.enabled = enabled
   }
 
   setAlarmState(name: string, state: AlarmState, reason = `Set by emulator to ${state}`): void {
@@ -87,6 +91,8 @@ export class EmulatorCore {
     for (const s of this.services) s.reset()
     this.faults.setFaults(null)
     this.faults.setPolicy(null)
+    this.faults.rates.reset()
+    this.faults.rates.enabled = true
     this.callLog.length = 0
   }
 

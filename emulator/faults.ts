@@ -1,6 +1,28 @@
 // Fault injection and IAM-style allow-listing, decided before a request reaches a service.
 import type { ServiceName } from './http.js'
 import { mulberry32 } from './prng.js'
+import { RateLimiter } from './throttle.js'
+
+/** An IAM identity policy, as published in policies/*.json: Allow statements only (the emulator has no Deny). */
+export interface PolicyDocument {
+  Statement: { Effect?: string; Action: string | string[]; Resource?: string | string[] }[]
+}
+
+interface Grant {
+  readonly actions: readonly string[]
+  readonly resources: readonly string[]
+}
+
+/** IAM's wildcard match: `*` any run of characters, `?` one; action names are case-insensitive, ARNs are not. */
+function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
+  return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value)
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])
 
 export interface FaultConfig {
   /** Probability (0..1) of the service's real throttling error. */
@@ -22,7 +44,8 @@ export interface FaultConfig {
   seed?: number
 }
 
-export type FaultKind = 'unavailable' | 'denied' | 'drop' | 'throttle' | 'error'
+/** `rate`: over the API's published rate (emulator/throttle.ts); `throttle`: a random throttle. */
+export type FaultKind = 'unavailable' | 'denied' | 'drop' | 'throttle' | 'rate' | 'error'
 
 export interface FaultDecision {
   kind: FaultKind | undefined
@@ -44,7 +67,9 @@ const clampRate = (v: number | undefined): number => (v === undefined || !Number
 export class FaultInjector {
   private config: FaultConfig = {}
   private rand: () => number
-  private policy: Set<string> | null = null
+  private policy: Grant[] | null = null
+  /** Throttles each API beyond AWS's published rate (on by default; random throttles come on top). */
+  readonly rates = new RateLimiter()
 
   constructor(private readonly seed: number) {
     this.rand = mulberry32(seed)
@@ -59,29 +84,42 @@ export class FaultInjector {
     return this.config
   }
 
-  /** Allowed IAM actions like 'lambda:GetAlias'; '*' and 'lambda:*' wildcards work. null disables enforcement. */
-  setPolicy(actions: string[] | null): void {
-    this.policy = actions === null ? null : new Set(actions)
+  /**
+   * What the caller may do: a list of IAM actions (any resource) like 'lambda:GetAlias', with `*`
+   * wildcards, or a policy document whose Allow statements pair actions with Resource ARNs.
+   * null disables enforcement.
+   */
+  setPolicy(policy: string[] | PolicyDocument | null): void {
+    if (policy === null) this.policy = null
+    else if (Array.isArray(policy)) this.policy = [{ actions: policy, resources: ['*'] }]
+    else
+      this.policy = policy.Statement.filter((st) => (st.Effect ?? 'Allow') === 'Allow').map((st) => ({
+        actions: list(st.Action),
+        resources: list(st.Resource ?? '*'),
+      }))
   }
 
   getPolicy(): string[] | null {
-    return this.policy === null ? null : [...this.policy]
+    return this.policy === null ? null : this.policy.flatMap((g) => g.actions)
   }
 
   retryAfterSeconds(): number {
     return this.config.retryAfterSeconds ?? 1
   }
 
-  isAllowed(action: string): boolean {
+  /** Whether some Allow statement names both the action and the resource (its ARN, as the service authorizes it). */
+  isAllowed(action: string, resource = '*'): boolean {
     if (this.policy === null) return true
-    const prefix = action.split(':')[0] ?? ''
-    return this.policy.has(action) || this.policy.has('*') || this.policy.has(`${prefix}:*`)
+    return this.policy.some(
+      (g) => g.actions.some((a) => wildcard(a, action, true)) && g.resources.some((r) => r === '*' || resource === '*' || wildcard(r, resource, false)),
+    )
   }
 
-  decide(service: ServiceName, operation: string, iamAction: string): FaultDecision {
+  decide(service: ServiceName, operation: string, iamAction: string, resource: () => string = () => '*'): FaultDecision {
     const c = this.config
     if (c.unavailable?.includes(service)) return { kind: 'unavailable', latencyMs: 0 }
-    if (!this.isAllowed(iamAction)) return { kind: 'denied', latencyMs: 0 }
+    if (!this.isAllowed(iamAction, this.policy === null ? '*' : resource())) return { kind: 'denied', latencyMs: 0 }
+    if (!this.rates.admit(service, operation)) return { kind: 'rate', latencyMs: 0 }
     const inScope = (c.services === undefined || c.services.includes(service)) && (c.operations === undefined || c.operations.includes(operation))
     if (!inScope) return { kind: undefined, latencyMs: 0 }
     // Always draw all three so one rate change does not shift the other outcomes' sequence.

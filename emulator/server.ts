@@ -7,7 +7,7 @@ import type { CodeDeployControlApi } from './codedeploy/control.js'
 import type { CodeDeploySettings } from './codedeploy/progress.js'
 import { CONTROL_PREFIX, handleControl } from './control.js'
 import { EmulatorCore } from './core.js'
-import type { CallRecord, FaultConfig } from './faults.js'
+import type { CallRecord, FaultConfig, PolicyDocument } from './faults.js'
 import { accessKeyIdFrom, type ApiRequest, type ApiResponse } from './http.js'
 import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 import { ApiError, type EmulatedService } from './service.js'
@@ -20,7 +20,10 @@ export interface Emulator {
   close(): Promise<void>
   setAlarmState(name: string, state: AlarmState, reason?: string): void
   setFaults(cfg: FaultConfig | null): void
-  setPolicy(actions: string[] | null): void
+  /** IAM actions (any resource), or a policy document whose statements pair actions with Resource ARNs; null: allow all. */
+  setPolicy(policy: string[] | PolicyDocument | null): void
+  /** Rate-based throttling at AWS's published rates; on by default (and after reset). */
+  setRateLimits(enabled: boolean): void
   calls(): CallRecord[]
   aliasHistory(): AliasHistoryEntry[]
   reset(): void
@@ -79,7 +82,7 @@ function toErrorResponse(err: unknown, fmt: (status: number, code: string, messa
 
 async function dispatchService(core: EmulatorCore, svc: EmulatedService, op: string, req: ApiRequest, res: ServerResponse): Promise<void> {
   const action = `${svc.iamPrefix}:${op}`
-  const decision = core.faults.decide(svc.name, op, action)
+  const decision = core.faults.decide(svc.name, op, action, () => svc.resourceArn(req))
   const base = { at: Date.now(), service: svc.name, operation: op, ...(req.accessKeyId !== undefined && { accessKeyId: req.accessKeyId }) }
   if (decision.latencyMs > 0) await sleep(decision.latencyMs)
   let r: ApiResponse
@@ -93,6 +96,7 @@ async function dispatchService(core: EmulatorCore, svc: EmulatedService, op: str
       r = svc.error(503, 'ServiceUnavailable', 'Service is unavailable. Please try again later.')
       break
     case 'throttle':
+    case 'rate':
       r = svc.error(
         svc.throttle.status,
         svc.throttle.code,
@@ -164,7 +168,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
       }),
     setAlarmState: (name, state, reason) => core.setAlarmState(name, state, ...(reason === undefined ? [] : [reason])),
     setFaults: (cfg) => core.setFaults(cfg),
-    setPolicy: (actions) => core.setPolicy(actions),
+    setPolicy: (policy) => core.setPolicy(policy),
+    setRateLimits: (enabled) => core.setRateLimits(enabled),
     calls: () => core.calls(),
     aliasHistory: () => core.aliasHistory(),
     reset: () => core.reset(),

@@ -318,6 +318,16 @@ describe('codedeploy: Lambda deployments', () => {
     expect((await getAlias()).FunctionVersion).toBe('1')
   })
 
+  it('$LATEST is not a valid AppSpec version: the deployment fails with INVALID_LAMBDA_CONFIGURATION', async () => {
+    await lambdaSetup()
+    emu.seedAlias('checkout', 'live', '$LATEST')
+    const id = await deployLambda(lambdaAppSpec({ current: '$LATEST', target: '2' }))
+    const d = await waitStatus(id, 'Failed')
+    expect(d.errorInformation?.code).toBe('INVALID_LAMBDA_CONFIGURATION')
+    expect(d.errorInformation?.message).toContain('Version $LATEST of function checkout is not a published version.')
+    expect((await getAlias()).FunctionVersion).toBe('$LATEST')
+  })
+
   it('waits in hooks until PutLifecycleEventHookExecutionStatus; a failed hook rolls back', async () => {
     emu.codedeploy.setHookMode('manual')
     await lambdaSetup({ autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] } })

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-cloudwatch'
 import { EmulatorControl } from '../../emulator/client.js'
 import { FaultInjector } from '../../emulator/faults.js'
+import { RateLimiter } from '../../emulator/throttle.js'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
 
 let emu: Emulator
@@ -309,6 +310,7 @@ describe('faults and policy', () => {
   it('makes the same fault decisions for the same seed', () => {
     const decisions = (seed: number) => {
       const f = new FaultInjector(seed)
+      f.rates.enabled = false // 50 decisions in a microsecond: only the random faults are under test
       f.setFaults({ throttleRate: 0.3, errorRate: 0.3, dropRate: 0.1 })
       return Array.from({ length: 50 }, () => f.decide('lambda', 'GetAlias', 'lambda:GetAlias').kind)
     }
@@ -373,6 +375,80 @@ describe('faults and policy', () => {
     expect(cwDenied.name).toBe('AccessDenied')
     expect(cwDenied.message).toMatch(/cloudwatch:SetAlarmState/)
     expect(emu.aliasHistory()).toHaveLength(1)
+  })
+})
+
+describe('rate-based throttling at AWS published rates', () => {
+  it("throttles Lambda's control plane beyond 15 requests per second, across all its APIs", () => {
+    let now = 0
+    const limiter = new RateLimiter(() => now)
+    const ops = ['GetAlias', 'UpdateAlias', 'GetFunctionConfiguration']
+    const admitted = Array.from({ length: 20 }, (_, i) => limiter.admit('lambda', ops[i % 3] as string)).filter(Boolean)
+    expect(admitted).toHaveLength(15)
+    expect(limiter.admit('lambda', 'GetFunction')).toBe(true) // 100/s of its own
+    now += 200 // 3 tokens back
+    expect(Array.from({ length: 5 }, () => limiter.admit('lambda', 'GetAlias')).filter(Boolean)).toHaveLength(3)
+    expect(limiter.admit('codedeploy', 'GetDeployment')).toBe(true)
+  })
+
+  it("answers over-rate requests with the service's throttling error", async () => {
+    emu.seedFunction('checkout', { versions: 2 })
+    emu.seedAlias('checkout', 'live', '1')
+    const once = new LambdaClient(clientConfig(1))
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 60 }, () => once.send(new GetAliasCommand({ FunctionName: 'checkout', Name: 'live' }))))
+      const throttled = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      expect(throttled.length).toBeGreaterThan(0)
+      expect(throttled[0]?.reason.name).toBe('TooManyRequestsException')
+      expect(emu.calls().filter((c) => c.fault === 'rate')).toHaveLength(throttled.length)
+    } finally {
+      once.destroy()
+    }
+  })
+
+  it('throttles DescribeAlarmHistory beyond 3/s, separately from DescribeAlarms (9/s)', async () => {
+    const once = new CloudWatchClient(clientConfig(1))
+    try {
+      const history = await Promise.allSettled(Array.from({ length: 5 }, () => once.send(new DescribeAlarmHistoryCommand({}))))
+      // 3 at once, then 1 more every 333 ms: 1 or 2 of the 5 are throttled, however slowly they arrive within a second.
+      const rejected = history.filter((r) => r.status === 'rejected').length
+      expect(rejected).toBeGreaterThanOrEqual(1)
+      expect(rejected).toBeLessThanOrEqual(2)
+      const alarms = await Promise.allSettled(Array.from({ length: 9 }, () => once.send(new DescribeAlarmsCommand({}))))
+      expect(alarms.filter((r) => r.status === 'rejected')).toHaveLength(0)
+    } finally {
+      once.destroy()
+    }
+  })
+
+  it('can be switched off', async () => {
+    emu.seedFunction('checkout')
+    emu.setRateLimits(false)
+    await Promise.all(Array.from({ length: 30 }, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'checkout' }))))
+    expect(emu.calls().filter((c) => c.fault === 'rate')).toHaveLength(0)
+  })
+})
+
+describe('IAM resources', () => {
+  it("evaluates a policy's Resource ARNs, not only its actions", async () => {
+    emu.seedFunction('checkout', { versions: 2 })
+    emu.seedAlias('checkout', 'live', '1')
+    emu.seedFunction('payments', { versions: 2 })
+    emu.seedAlias('payments', 'live', '1')
+    emu.setPolicy({
+      Statement: [
+        { Effect: 'Allow', Action: ['lambda:GetAlias', 'lambda:UpdateAlias'], Resource: [`${FN_ARN}`, `${FN_ARN}:*`] },
+        { Effect: 'Allow', Action: 'lambda:GetFunctionConfiguration', Resource: FN_ARN },
+      ],
+    })
+    await lambda.send(new GetAliasCommand({ FunctionName: 'checkout', Name: 'live' }))
+    const other = await failure(lambda.send(new GetAliasCommand({ FunctionName: 'payments', Name: 'live' })))
+    expect(other.name).toBe('AccessDeniedException')
+    expect(other.message).toContain('on resource: arn:aws:lambda:us-east-1:123456789012:function:payments:live')
+    // Unqualified is allowed; a qualified read needs the qualified ARN in the policy.
+    await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'checkout' }))
+    const qualified = await failure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'checkout', Qualifier: '2' })))
+    expect(qualified.name).toBe('AccessDeniedException')
   })
 })
 

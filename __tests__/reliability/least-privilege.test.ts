@@ -15,7 +15,7 @@ const figures = new Figures('least-privilege')
 afterAll(() => figures.flush())
 
 interface PolicyDocument {
-  Statement: { Action: string | string[] }[]
+  Statement: { Sid?: string; Effect?: string; Action: string | string[]; Resource?: string | string[] }[]
 }
 
 const actionsOf = (policy: PolicyDocument): string[] => policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort()
@@ -34,6 +34,20 @@ function readmePolicy(): PolicyDocument {
 }
 
 const FN = 'orders'
+
+/**
+ * The published policy with its placeholders filled in for the emulator's account, keeping only
+ * `actions`: the emulator evaluates each statement's Resource ARNs as well as its actions.
+ */
+function enforced(actions: readonly string[], fn = FN): PolicyDocument {
+  const text = JSON.stringify(POLICY).replaceAll('REGION', 'us-east-1').replaceAll('ACCOUNT', '123456789012').replaceAll('FUNCTION', fn)
+  const doc = JSON.parse(text) as PolicyDocument
+  return {
+    Statement: doc.Statement.map((st) => ({ ...st, Action: actionsOf({ Statement: [st] }).filter((a) => actions.includes(a)) })).filter(
+      (st) => st.Action.length > 0,
+    ),
+  }
+}
 const ALARM = 'orders-errors'
 const INPUTS = { 'function-name': FN, version: '2', alarms: ALARM }
 
@@ -48,7 +62,7 @@ async function scenario(name: Scenario, actions: string[], seed: number): Promis
   return withEmulator(seed, async (emulator) => {
     seedFunction(emulator, FN)
     emulator.seedAlarm(ALARM, 'OK')
-    emulator.setPolicy(actions)
+    emulator.setPolicy(enforced(actions))
     const denied = (): string => {
       const calls = emulator.calls().filter((c) => c.fault === 'denied')
       return calls.length > 0 ? ` (denied: ${[...new Set(calls.map((c) => `${c.service}:${c.operation}`))].join(', ')})` : ''
@@ -109,6 +123,24 @@ describe('least privilege (alias mode)', () => {
   it('README.md embeds exactly policies/lambda-alias.json', () => {
     expect(actionsOf(readmePolicy())).toEqual(ACTIONS)
     expect(readmePolicy()).toEqual(POLICY)
+  })
+
+  it("the policy's Resource ARNs are enforced: scoped to another function, the promote is denied", async () => {
+    const failure = await withEmulator(990, async (emulator) => {
+      seedFunction(emulator, FN)
+      emulator.seedAlarm(ALARM, 'OK')
+      emulator.setPolicy(enforced(ACTIONS, 'payments'))
+      const run = await runOn(emulator, { ...INPUTS, stages: '10%:1s, 100%' })
+      return {
+        result: run.outputs['result'],
+        denied: emulator
+          .calls()
+          .filter((c) => c.fault === 'denied')
+          .map((c) => c.operation),
+      }
+    })
+    expect(failure.result).not.toBe('promoted')
+    expect(failure.denied).toContain('GetAlias')
   })
 
   it('the published actions are enough, and each one is needed', async () => {

@@ -849,6 +849,18 @@ export class CodeDeployState {
         return
       }
       for (const v of [l.currentVersion, l.targetVersion]) {
+        // Weighted alias routing (how CodeDeploy shifts Lambda traffic) takes published versions only, never $LATEST.
+        if (!/^[1-9][0-9]*$/.test(v)) {
+          this.finish(
+            d,
+            'Failed',
+            'INVALID_LAMBDA_CONFIGURATION',
+            `${LAMBDA_INVALID_BASE} Version ${v} of function ${l.functionName} is not a published version.`,
+            now,
+            'failure',
+          )
+          return
+        }
         if (!fn.versions.has(v)) {
           this.finish(
             d,

@@ -331,7 +331,13 @@ export function createLambdaService(state: LambdaState): EmulatedService {
     name: 'lambda',
     iamPrefix: 'lambda',
     throttle: { status: 429, code: 'TooManyRequestsException', retryAfterHeader: true },
-    resourceArn: (req) => functionArn(parseFunctionName(req.segments[2] ?? '*').name),
+    // Calls naming a qualifier (an alias's path, ?Qualifier=) authorize against the qualified ARN, as in
+    // Lambda's service authorization reference; others against the function's.
+    resourceArn: (req) => {
+      const { name, qualifier } = parseFunctionName(req.segments[2] ?? '*')
+      const q = req.segments[3] === 'aliases' && req.segments[4] !== undefined ? req.segments[4] : (req.query.get('Qualifier') ?? qualifier)
+      return functionArn(name, q ?? undefined)
+    },
     accessDeniedCode: 'AccessDeniedException',
     match: route,
     error: lambdaError,
