@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { filesNamingTheAction, generate } from '../scripts/docs.js'
 import { fixUses, publishedAction, usesRefs } from '../scripts/docs/action-ref.js'
-import { inputsTable, outputsTable } from '../scripts/docs/readme-tables.js'
+import { anchors, inputsTable, outputsTable } from '../scripts/docs/readme-tables.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8')
@@ -116,5 +116,33 @@ describe('outputs reach shell scripts through env, never as expressions inside r
     const docs = rel.endsWith('.md') ? yamlBlocks(read(rel)).map((block) => parse(block) as unknown) : [parse(read(rel)) as unknown]
     const unsafe = docs.flatMap((doc) => runScripts(doc)).filter((script) => /\$\{\{\s*(steps|needs)\./.test(script))
     expect(unsafe).toEqual([])
+  })
+})
+
+describe('README links', () => {
+  it('every #anchor link points at a heading (tables generated from action.yml included)', () => {
+    const readme = read('README.md')
+    const headings = readme
+      .replace(/```[\s\S]*?```/g, '')
+      .split('\n')
+      .flatMap((line) => /^#{1,6} (.+)$/.exec(line)?.[1] ?? [])
+    const known = new Set(anchors(headings))
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] ?? '')
+    expect(links.length).toBeGreaterThan(10)
+    expect(links.filter((l) => !known.has(l))).toEqual([])
+  })
+
+  it('has a table of contents listing every section', () => {
+    const readme = read('README.md')
+    for (const heading of [
+      'Quick start',
+      'Troubleshooting',
+      'Running it locally',
+      'OIDC trust policy for the role',
+      'Several functions',
+      'Versions and pinning',
+    ]) {
+      expect(readme).toContain(`- [${heading}](#`)
+    }
   })
 })

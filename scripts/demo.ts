@@ -1,8 +1,10 @@
 /**
  * npm run demo: two canary releases of a Lambda alias on the built-in AWS emulator, run from
  * the bundled dist/ exactly as the GitHub runner runs it. The first promotes; in the second an
- * alarm fires mid-bake and the action rolls back. Needs no AWS account and no Python.
+ * alarm fires mid-bake and the action rolls back. A third release goes through CodeDeploy
+ * (the emulator runs the deployment). Needs no AWS account and no Python.
  */
+import { CodeDeployClient, CreateApplicationCommand, CreateDeploymentGroupCommand } from '@aws-sdk/client-codedeploy'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import { runAction, unescapeData, type ActionRun } from '../__tests__/e2e/runner.js'
 
@@ -11,18 +13,21 @@ const ALARM = 'orders-api-errors'
 
 /** Renders the workflow commands in a log the way the Actions UI shows them. */
 function render(stdout: string): string {
-  return stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('::save-state') && !line.startsWith('::endgroup::') && line !== '')
-    .map((line) => {
-      const command = /^::(group|error|warning|notice)(?: [^:]*)?::(.*)$/.exec(line)
-      if (!command) return `    ${line}`
-      const [, kind = '', message = ''] = command
-      const text = unescapeData(message)
-      if (kind === 'group') return `  ▸ ${text}`
-      return `    ${kind.toUpperCase()}: ${text}`
-    })
-    .join('\n')
+  return (
+    stdout
+      .split('\n')
+      // The runner consumes ::add-mask:: and ::save-state:: lines; the log never shows them.
+      .filter((line) => !line.startsWith('::save-state') && !line.startsWith('::add-mask::') && !line.startsWith('::endgroup::') && line !== '')
+      .map((line) => {
+        const command = /^::(group|error|warning|notice)(?: [^:]*)?::(.*)$/.exec(line)
+        if (!command) return `    ${line}`
+        const [, kind = '', message = ''] = command
+        const text = unescapeData(message)
+        if (kind === 'group') return `  ▸ ${text}`
+        return `    ${kind.toUpperCase()}: ${text}`
+      })
+      .join('\n')
+  )
 }
 
 function show(title: string, run: ActionRun): void {
@@ -47,6 +52,50 @@ async function waitForCanary(emulator: Emulator, version: string): Promise<void>
     if (alias && alias.weights[version] !== undefined) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+/**
+ * Release 3: the same kind of rollout through CodeDeploy (an application and deployment group on
+ * the emulator, which shifts the alias itself; one emulated CodeDeploy minute lasts one second).
+ */
+async function codeDeployRelease(emulator: Emulator): Promise<boolean> {
+  const fn = 'orders-worker'
+  emulator.seedFunction(fn, { versions: 2 })
+  emulator.seedAlias(fn, 'live', '1')
+  // This setup client runs in the demo's own process, on the tools' Node (20 here), where the SDK
+  // warns that it will soon need Node 22. The action itself runs on Node 24 and has nothing to warn about.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
+  const client = new CodeDeployClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } })
+  try {
+    await client.send(new CreateApplicationCommand({ applicationName: 'orders', computePlatform: 'Lambda' }))
+    await client.send(
+      new CreateDeploymentGroupCommand({
+        applicationName: 'orders',
+        deploymentGroupName: 'orders-worker-live',
+        serviceRoleArn: 'arn:aws:iam::123456789012:role/codedeploy',
+        deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+        autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+      }),
+    )
+  } finally {
+    client.destroy()
+  }
+  console.log(`\nSeeded ${fn} (versions 1–2, alias live → v1), CodeDeploy application orders, group orders-worker-live`)
+  const run = await runAction({
+    inputs: {
+      'codedeploy-application': 'orders',
+      'codedeploy-deployment-group': 'orders-worker-live',
+      'function-name': fn,
+      alias: 'live',
+      version: '2',
+      stages: 'Canary10Percent5Minutes',
+      alarms: ALARM,
+      'poll-interval': '1s',
+    },
+    env: { AWS_ENDPOINT_URL: emulator.url },
+  })
+  show('Release 3: orders-worker version 2 through CodeDeploy, Canary10Percent5Minutes (5 emulated minutes)', run)
+  return run.exitCode === 0 && run.outputs['result'] === 'promoted' && /^d-/.test(run.outputs['deployment-id'] ?? '')
 }
 
 async function main(): Promise<void> {
@@ -76,8 +125,10 @@ async function main(): Promise<void> {
     const rollbackWrite = emulator.aliasHistory().find((entry) => entry.at >= firedAt && entry.function === FUNCTION && Object.keys(entry.weights).length === 0)
     console.log(`\nAfter release 2: ${aliasLine(emulator)}`)
     if (rollbackWrite) console.log(`Alarm to rollback write: ${rollbackWrite.at - firedAt} ms (poll-interval 1s)`)
-    const ok = promote.exitCode === 0 && rollback.exitCode === 1 && rollback.outputs['result'] === 'rolled-back'
-    console.log(ok ? '\nDemo finished: one promote, one rollback on alarm.' : '\nDemo did not go as expected.')
+    emulator.setAlarmState(ALARM, 'OK', 'Threshold Crossed: no datapoints were breaching.')
+    const codeDeploy = await codeDeployRelease(emulator)
+    const ok = promote.exitCode === 0 && rollback.exitCode === 1 && rollback.outputs['result'] === 'rolled-back' && codeDeploy
+    console.log(ok ? '\nDemo finished: one promote, one rollback on alarm, one CodeDeploy release.' : '\nDemo did not go as expected.')
     process.exitCode = ok ? 0 : 1
   } finally {
     emulator.seedAlarm(ALARM, 'OK')

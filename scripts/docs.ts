@@ -1,7 +1,7 @@
 /**
  * npm run docs: regenerates what the README and workflow files derive from the repository's
  * own metadata, so a test can insist they agree:
- * - the inputs and outputs tables in README.md, from action.yml;
+ * - the inputs and outputs tables in README.md, from action.yml, and its table of contents;
  * - every `uses:` of this action or its reusable workflow, from package.json (see docs/action-ref.ts).
  * `npm run docs -- --check` changes nothing and exits 1 when a file is out of date.
  */
@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fixUses, publishedAction } from './docs/action-ref.js'
-import { withTables } from './docs/readme-tables.js'
+import { withTables, withToc } from './docs/readme-tables.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -34,7 +34,7 @@ export function generate(root: string): Map<string, { before: string; after: str
   for (const rel of filesNamingTheAction(root)) {
     const before = readFileSync(join(root, rel), 'utf8')
     let after = fixUses(before, published)
-    if (rel === 'README.md') after = withTables(after, actionYml)
+    if (rel === 'README.md') after = withToc(withTables(after, actionYml))
     out.set(rel, { before, after })
   }
   return out

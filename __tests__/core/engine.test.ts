@@ -265,7 +265,7 @@ describe('Rollout engine', () => {
     const plan = fc.uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 }).map((ws) => [...ws].sort((a, b) => a - b))
     await fc.assert(
       fc.asyncProperty(plan, fc.array(fc.constantFrom('pass', 'pass', 'pass', 'fail', 'inconclusive'), { maxLength: 60 }), async (weights, script) => {
-        const stages = weights.map((w, i) => `${w}%:${i * 7}s`).join(', ')
+        const stages = weights.map((w, i) => `${w}%:${(i + 1) * 7}s`).join(', ')
         const { engine, provider } = rollout({
           stages,
           pollMs: 5_000,

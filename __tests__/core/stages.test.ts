@@ -29,6 +29,14 @@ describe('parseStages', () => {
     for (const name of Object.keys(PRESETS)) expect(presetName(`CodeDeployDefault.Lambda${name}`)).toBe(name)
   })
 
+  it('accepts a zero bake on the last stage, and a hold with none', () => {
+    expect(parseStages('10%:1m, 100%:0s')).toEqual([
+      { weight: 10, bakeMs: 60_000 },
+      { weight: 100, bakeMs: 0 },
+    ])
+    expect(parseStages('10%:0s')).toEqual([{ weight: 10, bakeMs: 0 }])
+  })
+
   it('holds when the list stops below 100%', () => {
     const stages = parseStages('10%:5m')
     expect(holds(stages)).toBe(true)
@@ -47,6 +55,22 @@ describe('parseStages', () => {
     ['100%:1m, 100%', 'weights must strictly increase'],
     ['0.0001%:1m', 'more than 3 decimals'],
     ['Canary99Percent', '"Canary99Percent" is neither a preset'],
+    // Stages separated by something other than a comma or a newline: the separator is the problem, not the bake time.
+    ['10%:5m 50%:10m 100%', '"10%:5m 50%:10m 100%" holds more than one stage: separate stages with commas or newlines, e.g. "10%:5m, 50%:10m, 100%"'],
+    ['10%:5m; 100%', '"10%:5m; 100%" holds more than one stage: separate stages with commas or newlines, e.g. "10%:5m, 100%"'],
+    ['10%:5m, 50%:10m 100%', '"50%:10m 100%" holds more than one stage: separate stages with commas or newlines, e.g. "10%:5m, 50%:10m, 100%"'],
+    // A preset in the wrong case, or a letter off, names the preset.
+    ['canary10percent5minutes', '"canary10percent5minutes" is not a preset (preset names are case-sensitive): did you mean "Canary10Percent5Minutes"?'],
+    ['CODEDEPLOYDEFAULT.LAMBDAALLATONCE', 'is not a preset (preset names are case-sensitive): did you mean "AllAtOnce"?'],
+    [
+      'Linear10PercentEvery1Minutes',
+      '"Linear10PercentEvery1Minutes" is not a preset: did you mean "Linear10PercentEvery10Minutes" or "Linear10PercentEvery1Minute"?',
+    ],
+    ['Canary10Percent5Minute', '"Canary10Percent5Minute" is not a preset: did you mean "Canary10Percent5Minutes"?'],
+    // A zero bake before the last stage would shift again before any alarm could see the traffic.
+    ['5%:0s, 100%', '"5%:0s": a stage before the last needs a bake time above 0s'],
+    ['5%:0s, 100%', 'to switch all traffic at once, use the preset "AllAtOnce"'],
+    ['5%:1m, 50%:0m, 100%', '"50%:0m": a stage before the last needs a bake time above 0s'],
   ])('rejects %j, quoting it', (input, message) => {
     expect(() => parseStages(input)).toThrow(StageSyntaxError)
     expect(() => parseStages(input)).toThrow(message)
@@ -86,7 +110,7 @@ describe('parseStages', () => {
       .chain((thousandths) =>
         fc.tuple(
           fc.constant([...thousandths].sort((a, b) => a - b).map((t) => t / 1000)),
-          fc.array(fc.integer({ min: 0, max: 3600 }), { minLength: 12, maxLength: 12 }),
+          fc.array(fc.integer({ min: 1, max: 3600 }), { minLength: 12, maxLength: 12 }),
         ),
       )
     fc.assert(

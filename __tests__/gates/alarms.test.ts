@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { AlarmGate } from '../../src/gates/alarms.js'
 import type { InsufficientDataPolicy } from '../../src/core/inputs.js'
 import { FakeClock } from '../../__fixtures__/clock.js'
+import { describeMissing, describeReading } from '../../src/core/gate.js'
 
 const cloudWatch = mockClient(CloudWatchClient)
 
@@ -44,6 +45,43 @@ describe('AlarmGate', () => {
     cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metric('a', 'OK')] })
     const result = await gate(['a', 'typo']).check()
     expect(result).toMatchObject({ status: 'inconclusive', missing: ['typo'] })
+  })
+
+  it('suggests near names for a missing alarm from one DescribeAlarms by its first word, once per gate', async () => {
+    cloudWatch
+      .on(DescribeAlarmsCommand, { AlarmNames: ['orders-api-erors'] })
+      .resolves({ MetricAlarms: [] })
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-' })
+      .resolves({ MetricAlarms: [metric('orders-api-errors', 'OK'), metric('orders-api-latency', 'OK')], CompositeAlarms: [metric('orders-api-error', 'OK')] })
+    const g = gate(['orders-api-erors'])
+    const result = await g.check()
+    expect(result).toMatchObject({ status: 'inconclusive', missing: ['orders-api-erors'] })
+    expect(result.nearNames).toEqual({ 'orders-api-erors': ['orders-api-errors', 'orders-api-error'] })
+    expect(describeMissing(result)).toBe('alarm not found: "orders-api-erors" (did you mean "orders-api-errors" or "orders-api-error"?)')
+    await g.check()
+    const byPrefix = cloudWatch.commandCalls(DescribeAlarmsCommand).filter((c) => c.args[0].input.AlarmNamePrefix !== undefined)
+    expect(byPrefix).toHaveLength(1)
+    expect(byPrefix[0]?.args[0].input).toMatchObject({ AlarmNamePrefix: 'orders-', MaxRecords: 100, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })
+  })
+
+  it('suggests nothing when nothing is near, or when the lookup fails', async () => {
+    cloudWatch
+      .on(DescribeAlarmsCommand, { AlarmNames: ['billing-5xx'] })
+      .resolves({})
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'billing-' })
+      .rejects(new Error('denied'))
+    const result = await gate(['billing-5xx']).check()
+    expect(result.nearNames).toEqual({})
+    expect(describeMissing(result)).toBe('alarm not found: "billing-5xx"')
+  })
+
+  it("names insufficient-data: ok and the alarm's TreatMissingData when INSUFFICIENT_DATA fails the gate", async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ ...metric('orders-api-errors', 'INSUFFICIENT_DATA'), TreatMissingData: 'missing' }] })
+    const result = await gate(['orders-api-errors']).check()
+    expect(describeReading(result)).toBe(
+      'orders-api-errors is INSUFFICIENT_DATA, which counts as failing under insufficient-data: alarm; its TreatMissingData is "missing". ' +
+        'If the alarm lacks data only because there is little traffic, set its TreatMissingData to notBreaching, or set the input insufficient-data: ok',
+    )
   })
 
   it('is inconclusive when the read fails', async () => {

@@ -46,12 +46,36 @@ describe('renderSummary', () => {
     expect(text).toContain('INSUFFICIENT_DATA during the rollout: latency')
   })
 
-  it('draws the weight over time as a mermaid chart, with a bar at the alarm', () => {
+  it('draws the weight over time as a mermaid chart, the alarm marked on the time axis', () => {
     const text = renderSummary(outcome(), context)
-    expect(text).toContain('```mermaid\nxychart-beta')
-    expect(text).toContain('line [0, 0, 10, 10, 50, 50, 50, 0, 0]')
-    expect(text).toContain('bar [0, 0, 0, 0, 0, 100, 0, 0, 0]')
-    expect(text).toContain('x-axis "minutes since start" ["0:00", "0:00", "0:00", "1:00", "1:00", "1:20", "1:21", "1:21", "1:21"]')
+    expect(text).toContain('```mermaid\n%%{init:')
+    expect(text).toContain('xychart-beta')
+    // 81 s on a 5 s grid: 10% for the first minute, 50% until the rollback at 1:20.5, then 0.
+    expect(text).toContain(`line [${[...Array(12).fill(10), ...Array(5).fill(50), 0].join(', ')}]`)
+    expect(text).not.toContain('bar [')
+    expect(text).toContain('"1:20 ⚠", "↩')
+    expect(text).toContain('`⚠ 1:20 alarm: alarm` · `↩ 1:20 rolled back`')
+  })
+
+  it('puts a banner on a hold: traffic is split, and how to promote or roll back', () => {
+    const text = renderSummary(outcome({ result: 'held', weight: 50, alarm: undefined, reason: undefined }), context)
+    expect(text).toContain(
+      '> [!IMPORTANT]\n> orders:live is held with traffic split: version 5 takes 50%, version 4 the rest, until another run moves it. ' +
+        'To promote, run the action again with stages that end at 100% (it resumes above the held weight); to roll back, run it with mode: rollback.',
+    )
+    expect(renderSummary(outcome(), context)).not.toContain('[!IMPORTANT]')
+  })
+
+  it('does not link a gate alarm that does not exist (a refused run)', () => {
+    const text = renderSummary(outcome({ result: 'refused', reason: 'alarm not found: "erors"', alarm: undefined }), {
+      ...context,
+      alarms: [
+        { name: 'erors', link: 'https://console/erors', found: false },
+        { name: 'latency', link: 'https://console/latency' },
+      ],
+    })
+    expect(text).toContain('**Gates:** `erors` (not found), [latency](https://console/latency)')
+    expect(text).not.toContain('https://console/erors')
   })
 
   it.each([

@@ -61,3 +61,41 @@ export function withTables(readme: string, actionYml: string): string {
   }
   return text
 }
+
+export const TOC_MARKERS = ['<!-- contents: generated from the headings by `npm run docs` -->', '<!-- end of contents -->'] as const
+
+/** GitHub's heading anchors: lower case, punctuation dropped (not - or _), spaces to hyphens, repeats numbered. */
+export function anchors(headings: readonly string[]): string[] {
+  const seen = new Map<string, number>()
+  return headings.map((heading) => {
+    const base = heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/ /g, '-')
+    const count = seen.get(base) ?? 0
+    seen.set(base, count + 1)
+    return count === 0 ? base : `${base}-${count}`
+  })
+}
+
+/** The README with its table of contents regenerated from its ## and ### headings (outside code blocks). */
+export function withToc(readme: string): string {
+  const [start, end] = TOC_MARKERS
+  const from = readme.indexOf(start)
+  const to = readme.indexOf(end, from)
+  if (from < 0 || to < 0) throw new Error(`README.md has no contents markers (${start} ... ${end})`)
+  const headings: { level: number; text: string }[] = []
+  let fenced = false
+  for (const line of readme.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced
+    const m = fenced ? null : /^(#{1,3}) (.+)$/.exec(line)
+    if (m) headings.push({ level: m[1]?.length ?? 1, text: m[2] ?? '' })
+  }
+  // Anchors count every heading (the title too), as GitHub numbers repeats document-wide.
+  const slugs = anchors(headings.map((h) => h.text))
+  const entries = headings
+    .map((h, i) => ({ ...h, slug: slugs[i] ?? '' }))
+    .filter((h) => h.level > 1 && h.text !== 'Contents')
+    .map((h) => `${h.level === 3 ? '  ' : ''}- [${h.text.replace(/`/g, '')}](#${h.slug})`)
+  return `${readme.slice(0, from + start.length)}\n${entries.join('\n')}\n${readme.slice(to)}`
+}

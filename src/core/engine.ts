@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js'
 import { formatDuration } from './duration.js'
 import { errorMessage, GateSetupError, OwnershipError, RefusalError } from './errors.js'
-import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeReading, type Gate, type GateReading } from './gate.js'
+import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeMissing, describeReading, type Gate, type GateReading } from './gate.js'
 import type { Log } from './log.js'
 import { quote } from './quote.js'
 import { remainingStages, type Stage } from './stages.js'
@@ -309,7 +309,7 @@ export class Rollout {
     if (reading === undefined) return false
     for (const alarm of reading.alarms) this.options.log.info(`Alarm ${quote(alarm.name)}: ${alarm.state} ${alarm.link}`)
     if (reading.missing.length > 0) {
-      const message = `alarm${reading.missing.length === 1 ? '' : 's'} not found: ${reading.missing.map(quote).join(', ')}`
+      const message = describeMissing(reading)
       if (this.resumed) this.beginRollback('unreadable', message)
       else this.refuse(new GateSetupError(message).message)
       return false

@@ -1,3 +1,5 @@
+import { quote } from './quote.js'
+
 /** Unreadable gate reads that force a rollback: per stage in alias mode, in a row in CodeDeploy mode. */
 export const DEFAULT_MAX_UNREADABLE = 3
 
@@ -10,6 +12,8 @@ export interface AlarmState {
   readonly reason: string
   readonly updatedAt: Date | undefined
   readonly link: string
+  /** A metric alarm's TreatMissingData (missing, notBreaching, breaching, ignore); composite alarms have none. */
+  readonly treatMissingData?: string | undefined
 }
 
 /** One read of the gates. `inconclusive` means they could not be read: never a pass. */
@@ -25,6 +29,8 @@ export interface GateReading {
   /** Why the read was inconclusive. */
   readonly error: string | undefined
   readonly alarms: readonly AlarmState[]
+  /** For a missing alarm, existing alarms with near names (a typo's likely intent), when the gate looked. */
+  readonly nearNames?: Readonly<Record<string, readonly string[]>>
 }
 
 /** A gate alarm's move into a failing state (ALARM, or INSUFFICIENT_DATA under the `alarm` policy), found in its history. */
@@ -49,9 +55,32 @@ export interface Gate {
 export function describeReading(reading: GateReading): string {
   if (reading.status === 'inconclusive') return `unreadable: ${reading.error ?? 'unknown error'}`
   if (reading.status === 'fail') {
-    return reading.firing.map((alarm) => `${alarm.name} is ${alarm.state}`).join('; ')
+    return reading.firing.map((alarm) => (alarm.state === 'INSUFFICIENT_DATA' ? insufficientData(alarm) : `${alarm.name} is ${alarm.state}`)).join('; ')
   }
   if (reading.alarms.length === 0) return 'no alarms configured'
   const insufficient = reading.insufficient.length > 0 ? ` (${reading.insufficient.length} INSUFFICIENT_DATA, counted OK)` : ''
   return `${reading.alarms.length} alarm${reading.alarms.length === 1 ? '' : 's'} OK${insufficient}`
+}
+
+/**
+ * An alarm that fails the gate for lack of data: say which setting decided that, and the two
+ * ways out, so a quiet alarm on a low-traffic function is not mistaken for a broken release.
+ */
+function insufficientData(alarm: AlarmState): string {
+  const treat = alarm.treatMissingData
+  const setting = treat === undefined ? '' : `; its TreatMissingData is ${quote(treat)}`
+  const fix = treat === undefined ? '' : 'set its TreatMissingData to notBreaching, or '
+  return (
+    `${alarm.name} is INSUFFICIENT_DATA, which counts as failing under insufficient-data: alarm${setting}. ` +
+    `If the alarm lacks data only because there is little traffic, ${fix}set the input insufficient-data: ok`
+  )
+}
+
+/** The missing alarms, each with the near names the gate found (`"x" (did you mean "y"?)`). */
+export function describeMissing(reading: GateReading): string {
+  const names = reading.missing.map((name) => {
+    const near = reading.nearNames?.[name] ?? []
+    return near.length === 0 ? quote(name) : `${quote(name)} (did you mean ${near.map(quote).join(' or ')}?)`
+  })
+  return `alarm${names.length === 1 ? '' : 's'} not found: ${names.join(', ')}`
 }

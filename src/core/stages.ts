@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from './duration.js'
 import { quote } from './quote.js'
+import { nearNames } from './suggest.js'
 
 /** One step of a rollout: send `weight` percent of traffic to the new version, then bake for `bakeMs`. */
 export interface Stage {
@@ -62,6 +63,30 @@ export class StageSyntaxError extends Error {
   override name = 'StageSyntaxError'
 }
 
+/** Every `W%` or `W%:BAKE` in the text, however it was separated. */
+const STAGE_LIKE = /\d+(?:\.\d+)?\s*%(?:\s*:\s*\d+(?:\.\d+)?\s*[smh]\b)?/g
+
+/**
+ * An entry holding several stages (`10%:5m 50%:10m 100%`, `10%:5m; 100%`) was separated by
+ * something other than a comma or newline: say so, with the list written the way it parses.
+ */
+function separatorHint(text: string, entry: string): string | undefined {
+  if ((entry.match(/%/g) ?? []).length < 2) return undefined
+  const rewritten = (text.match(STAGE_LIKE) ?? []).map((stage) => stage.replace(/\s+/g, '')).join(', ')
+  return `${quote(entry)} holds more than one stage: separate stages with commas or newlines, e.g. ${quote(rewritten)}`
+}
+
+/** A preset name in the wrong case, or a letter off: the preset (or the two) it probably means. */
+function presetHint(text: string): string | undefined {
+  const bare = text.trim().replace(new RegExp(`^${PRESET_PREFIX.replace('.', '\\.')}\\.?`, 'i'), '')
+  if (/%/.test(bare) || bare.length > 64) return undefined
+  const near = nearNames(bare, Object.keys(PRESETS), 2, { nearestOnly: true })
+  if (near.length === 0) return undefined
+  const caseOnly = near[0]?.toLowerCase() === bare.toLowerCase()
+  const meant = caseOnly ? [near[0] ?? ''] : near
+  return `${quote(text.trim())} is not a preset${caseOnly ? ' (preset names are case-sensitive)' : ''}: did you mean ${meant.map(quote).join(' or ')}?`
+}
+
 /**
  * Parses the `stages` input: a preset name, or entries like `10%:5m, 50%:10m, 100%`
  * separated by commas or newlines. Weights strictly increase within (0, 100]; every entry
@@ -70,6 +95,8 @@ export class StageSyntaxError extends Error {
 export function parseStages(text: string, options: StageOptions = {}): Stage[] {
   const preset = presetName(text)
   if (preset) return [...(PRESETS[preset] ?? [])]
+  const presetTypo = presetHint(text)
+  if (presetTypo) throw new StageSyntaxError(presetTypo)
 
   const entries = text
     .split(/[,\n]/)
@@ -85,6 +112,8 @@ export function parseStages(text: string, options: StageOptions = {}): Stage[] {
       stages.push(usersStage(entry, users[1], index, entries.length, options))
       return
     }
+    const several = separatorHint(text, entry)
+    if (several) throw new StageSyntaxError(several)
     const match = ENTRY.exec(entry)
     if (!match) {
       throw new StageSyntaxError(`${quote(entry)} is neither a preset nor a stage like "10%:5m" (weight in percent, bake time in s, m or h)`)
@@ -114,6 +143,13 @@ export function parseStages(text: string, options: StageOptions = {}): Stage[] {
       bakeMs = parsed
     } else if (index < entries.length - 1) {
       throw new StageSyntaxError(`${quote(entry)}: every stage but the last needs a bake time, e.g. "${weightText}%:5m"`)
+    }
+    if (bakeMs === 0 && index < entries.length - 1) {
+      // A zero bake reads no gate before the next shift: the stage would pass on no evidence.
+      throw new StageSyntaxError(
+        `${quote(entry)}: a stage before the last needs a bake time above 0s (with none, the next shift follows at once, ` +
+          'before the alarms can see any traffic on this weight); to switch all traffic at once, use the preset "AllAtOnce"',
+      )
     }
     stages.push({ weight, bakeMs })
   })

@@ -3,6 +3,7 @@ import {
   type AlarmType,
   type CloudWatchClient,
   type CompositeAlarm,
+  DescribeAlarmsCommand,
   type MetricAlarm,
   paginateDescribeAlarmHistory,
   paginateDescribeAlarms,
@@ -13,6 +14,7 @@ import type { AlarmFiring, AlarmState, AlarmStateValue, Gate, GateReading } from
 import type { Config, InsufficientDataPolicy } from '../core/inputs.js'
 import { alarmLink } from '../aws/links.js'
 import { quote } from '../core/quote.js'
+import { nearNames } from '../core/suggest.js'
 
 /** DescribeAlarms accepts at most 100 names per call. */
 export const ALARM_NAMES_PER_CALL = 100
@@ -60,6 +62,13 @@ export class AlarmGate implements Gate {
   /** What the gate watches, as the user wrote it (prefixes end in `*`). */
   readonly names: readonly string[]
   private readonly prefixes: readonly string[]
+  private readonly suggestions = new Map<string, string[]>()
+  private missingAtLastRead: readonly string[] = []
+
+  /** The gates (as in `names`) that the last successful read did not find. */
+  get notFound(): readonly string[] {
+    return this.missingAtLastRead
+  }
 
   constructor(private readonly options: AlarmGateOptions) {
     this.prefixes = options.prefixes ?? []
@@ -92,14 +101,17 @@ export class AlarmGate implements Gate {
         reason: alarm.StateReason ?? '',
         updatedAt: alarm.StateUpdatedTimestamp,
         link: alarmLink(region, name),
+        treatMissingData: 'TreatMissingData' in alarm ? alarm.TreatMissingData : undefined,
       })
     }
+    this.missingAtLastRead = missing
     const insufficient = alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.name)
     const firing = alarms.filter((a) => a.state === 'ALARM' || (a.state === 'INSUFFICIENT_DATA' && insufficientData === 'alarm'))
     if (firing.length > 0) return { status: 'fail', at, firing, insufficient, missing, error: undefined, alarms }
     if (missing.length > 0) {
       const error = `CloudWatch did not return ${missing.map(quote).join(', ')}`
-      return { status: 'inconclusive', at, firing, insufficient, missing, error, alarms }
+      const nearNames = await this.nearNames(missing, signal)
+      return { status: 'inconclusive', at, firing, insufficient, missing, error, alarms, nearNames }
     }
     return { status: 'pass', at, firing, insufficient, missing, error: undefined, alarms }
   }
@@ -135,6 +147,34 @@ export class AlarmGate implements Gate {
 
   private fails(state: AlarmStateValue): boolean {
     return state === 'ALARM' || (state === 'INSUFFICIENT_DATA' && this.options.insufficientData === 'alarm')
+  }
+
+  /**
+   * Existing alarms near each missing name: one DescribeAlarms page by the name's first word
+   * (`orders-` for `orders-api-erors`), for at most 3 names, once per gate. Best effort: a read
+   * that fails suggests nothing.
+   */
+  private async nearNames(missing: readonly string[], signal?: AbortSignal): Promise<Record<string, readonly string[]>> {
+    const out: Record<string, readonly string[]> = {}
+    for (const name of missing.filter((n) => !n.endsWith('*')).slice(0, 3)) {
+      let near = this.suggestions.get(name)
+      if (!near) {
+        const prefix = /^[^-_./: ]*[-_./: ]?/.exec(name)?.[0] || name.slice(0, 4)
+        try {
+          const page = await this.options.client.send(
+            new DescribeAlarmsCommand({ AlarmNamePrefix: prefix.slice(0, 255), AlarmTypes: ALARM_TYPES, MaxRecords: 100 }),
+            ...sendOptions(signal),
+          )
+          const known = [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])].map((a) => a.AlarmName ?? '')
+          near = nearNames(name, known)
+        } catch {
+          near = []
+        }
+        this.suggestions.set(name, near)
+      }
+      if (near.length > 0) out[name] = near
+    }
+    return out
   }
 
   private watches(name: string): boolean {

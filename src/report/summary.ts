@@ -7,7 +7,8 @@ import type { MemberReport } from '../alias/fleet-provider.js'
 export interface SummaryContext {
   readonly resource: string
   readonly resourceLink: string | undefined
-  readonly alarms: readonly { name: string; link: string }[]
+  /** The gates as the user named them; `found: false` for one CloudWatch did not return. */
+  readonly alarms: readonly { name: string; link: string; found?: boolean }[]
   /** Each function of a multi-function release. */
   readonly members: readonly MemberReport[]
 }
@@ -60,12 +61,26 @@ export function trafficLine(outcome: Outcome): string {
   }
 }
 
+/**
+ * A hold is easy to miss: the step is green, yet traffic stays split until someone acts. The
+ * words for the notice annotation and the summary's banner: where traffic is, and both ways on.
+ */
+export function holdNotice(outcome: Outcome, resource: string): string {
+  return (
+    `${resource} is held with traffic split: version ${outcome.targetVersion ?? '?'} takes ${outcome.weight}%, ` +
+    `version ${outcome.stableVersion ?? '?'} the rest, until another run moves it. ` +
+    'To promote, run the action again with stages that end at 100% (it resumes above the held weight); ' +
+    'to roll back, run it with mode: rollback.'
+  )
+}
+
 /** The job summary as Markdown: outcome first, then the stage table, then warnings. */
 export function renderSummary(outcome: Outcome, context: SummaryContext): string {
   const lines: string[] = []
   const resource = context.resourceLink ? `[${context.resource}](${context.resourceLink})` : context.resource
   lines.push(`## Canary release of ${resource}: ${RESULT_LINE[outcome.result]}`, '')
   lines.push(`**Traffic now:** ${trafficLine(outcome)}`, '')
+  if (outcome.result === 'held') lines.push(`> [!IMPORTANT]\n> ${cell(holdNotice(outcome, context.resource))}`, '')
   if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
   if (outcome.alarm) lines.push(alarmLine(outcome.alarm), '')
 
@@ -100,7 +115,9 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
   if (context.alarms.length === 0) {
     lines.push('> [!WARNING]\n> No alarms were configured: stages passed on bake time alone.', '')
   } else {
-    lines.push(`**Gates:** ${context.alarms.map((a) => `[${cell(a.name)}](${a.link})`).join(', ')}`, '')
+    // An alarm that does not exist gets no console link: it would open an empty page.
+    const gates = context.alarms.map((a) => (a.found === false ? `\`${cell(a.name).replace(/`/g, "'")}\` (not found)` : `[${cell(a.name)}](${a.link})`))
+    lines.push(`**Gates:** ${gates.join(', ')}`, '')
   }
   const text = lines.join('\n')
   // GitHub drops a step summary over 1 MiB; the inputs' limits keep it far below, this is a backstop.
