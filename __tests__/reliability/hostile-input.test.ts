@@ -4,7 +4,9 @@
  * single line. End to end, a few dozen of the rejected cases through dist/: every rejection comes
  * before any AWS call, and nothing a user typed becomes a workflow command.
  */
+import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
+import { parse } from 'yaml'
 import { afterAll, describe, expect, it } from 'vitest'
 import { InputError } from '../../src/core/errors.js'
 import { readConfig } from '../../src/core/inputs.js'
@@ -265,7 +267,8 @@ describe('hostile input, in process (readConfig)', () => {
 
 /** The only workflow commands the action itself writes to stdout (outputs and state go to files). */
 const OWN_COMMANDS = new Set(['error', 'warning', 'notice', 'group', 'endgroup', 'debug'])
-const OWN_OUTPUTS = new Set(['result', 'weight', 'stable-version', 'target-version', 'alarm'])
+/** Every output action.yml declares, and nothing else. */
+const OWN_OUTPUTS = new Set(Object.keys((parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { outputs: object }).outputs))
 const OWN_STATE = new Set(['isPost', 'rollout', 'settled'])
 
 function checkNoInjection(run: ActionRun): void {
@@ -361,7 +364,14 @@ describe('hostile input, end to end (dist/index.js)', () => {
         seedFunction(emulator, 'orders')
         for (const name of HOSTILE_ALARMS) emulator.seedAlarm(name, 'OK')
         const run = await runOn(emulator, { ...VALID, alarms: HOSTILE_ALARMS.join('\n') })
-        expect(run.outputs, describeRun(run)).toEqual({ result: 'promoted', weight: '100', 'stable-version': '1', 'target-version': '2', alarm: '' })
+        expect(run.outputs, describeRun(run)).toEqual({
+          result: 'promoted',
+          reason: '',
+          weight: '100',
+          'stable-version': '1',
+          'target-version': '2',
+          alarm: '',
+        })
         expect(routing(emulator, 'orders')).toEqual({ version: '2', weights: {} })
         checkNoInjection(run)
         return brief(run)
@@ -375,6 +385,7 @@ describe('hostile input, end to end (dist/index.js)', () => {
         const run = await running
         expect(run.outputs, describeRun(run)).toEqual({
           result: 'rolled-back',
+          reason: `alarm ${JSON.stringify(HOSTILE_ALARMS[1])} is ALARM`,
           weight: '0',
           'stable-version': '1',
           'target-version': '2',

@@ -1,36 +1,27 @@
 import * as core from '@actions/core'
-import { aliasRelease } from '../alias/release.js'
-import { annotateWarning } from './annotations.js'
 import { errorMessage } from '../core/errors.js'
 import { parseSavedRollout, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
+import type { StepResult } from '../core/step.js'
+import { applyResult, stepContext } from './apply.js'
 
 /**
  * The post step: if main changed traffic and never settled it (killed, crashed, or its own
  * rollback failed), send traffic back to the stable versions. After a clean end it does nothing.
  */
-export async function post(): Promise<void> {
-  const saved = parseSavedRollout(core.getState(STATE_ROLLOUT))
-  if (!saved || core.getState(STATE_SETTLED) === 'true') {
-    core.info('Nothing to clean up.')
-    return
-  }
-  if (saved.codeDeploy) {
-    const { codeDeployPost } = await import('../codedeploy/cleanup.js')
-    await codeDeployPost(saved)
-    return
-  }
-  const release = aliasRelease(
-    saved.region,
-    saved.aliases.map((a) => ({ functionName: a.functionName, alias: a.alias, targetVersion: a.target, stableVersion: a.stable })),
-  )
+export async function run(): Promise<void> {
   try {
-    const stables = saved.aliases.map((a) => a.stable).join(', ')
-    annotateWarning(`The main step did not finish its rollout of ${release.provider.resource}: rolling back to version ${stables}.`)
-    const routing = await release.provider.rollback()
-    core.info(`${release.provider.resource} now routes ${routing} (verified)`)
+    const saved = parseSavedRollout(core.getState(STATE_ROLLOUT))
+    if (!saved || core.getState(STATE_SETTLED) === 'true') {
+      core.info('Nothing to clean up.')
+      return
+    }
+    // The post step is not cancellable: it is what runs after a cancel.
+    const context = stepContext(new AbortController().signal)
+    let result: StepResult
+    if (saved.codeDeploy) result = await (await import('../codedeploy/cleanup.js')).cleanUpDeployment(saved, context)
+    else result = await (await import('../alias/cleanup.js')).cleanUpAliases(saved, context)
+    await applyResult(result)
   } catch (error) {
-    core.setFailed(`Post-step rollback failed: ${errorMessage(error)}`)
-  } finally {
-    release.destroy()
+    core.setFailed(`Post step: ${errorMessage(error)}`)
   }
 }

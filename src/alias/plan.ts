@@ -1,15 +1,14 @@
-import * as core from '@actions/core'
+import { preflight } from '../core/preflight.js'
 import { GetAliasCommand, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { type CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch'
 import { aliasRelease, specsFor } from './release.js'
-import { annotateError } from '../action/annotations.js'
 import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
 import { errorMessage } from '../core/errors.js'
-import { describeReading } from '../core/gate.js'
 import { alarmGateFor } from '../gates/alarms.js'
 import type { Config } from '../core/inputs.js'
+import type { StepContext, StepResult } from '../core/step.js'
 import { holds, type Stage } from '../core/stages.js'
 
 export interface ScheduleRow {
@@ -70,7 +69,7 @@ async function probeAlarmHistory(client: CloudWatchClient): Promise<void> {
 }
 
 /** `mode: plan`: everything a deploy would check before its first write, and the schedule. Writes nothing. */
-export async function planAliases(config: Config): Promise<void> {
+export async function planAliases(config: Config, context: StepContext): Promise<StepResult> {
   const release = aliasRelease(config.region, specsFor(config.targets))
   const probeClient = lambdaClient(config.region, 'poll')
   const cloudWatch = cloudWatchClient(config.region)
@@ -78,16 +77,16 @@ export async function planAliases(config: Config): Promise<void> {
   const check = async (label: string, action: () => Promise<string | void>): Promise<void> => {
     try {
       const detail = await action()
-      core.info(`✓ ${label}${detail ? `: ${detail}` : ''}`)
+      context.log.info(`✓ ${label}${detail ? `: ${detail}` : ''}`)
     } catch (error) {
       const message = `${label}: ${isAccessDenied(error) ? 'access denied: ' : ''}${errorMessage(error)}`
       problems.push(message)
-      annotateError(`✗ ${message}`)
+      context.log.error(`✗ ${message}`)
     }
   }
 
   try {
-    core.startGroup('Checks (nothing is written)')
+    context.log.startGroup('Checks (nothing is written)')
     for (const member of release.members) {
       await check(`${member.resource}: lambda:GetAlias, lambda:GetFunctionConfiguration`, async () => {
         const state = await member.inspect()
@@ -104,28 +103,23 @@ export async function planAliases(config: Config): Promise<void> {
     }
     const gate = alarmGateFor(config, cloudWatch, systemClock)
     await check('alarms: cloudwatch:DescribeAlarms', async () => {
-      const reading = await gate.check()
-      if (reading.missing.length > 0) throw new Error(`not found: ${reading.missing.join(', ')}`)
-      if (reading.status !== 'pass') throw new Error(describeReading(reading))
-      return describeReading(reading)
+      const verdict = preflight(await gate.check())
+      if (!verdict.ok) throw new Error(verdict.message)
+      return verdict.detail
     })
     // History is read only when a held canary with alarms is resumed.
     if (gate.names.length > 0) await check('alarm history: cloudwatch:DescribeAlarmHistory', () => probeAlarmHistory(cloudWatch))
-    core.endGroup()
+    context.log.endGroup()
 
     const rows = schedule(config.stages)
     const table = renderSchedule(rows, holds(config.stages))
-    core.info(`Schedule:\n${table}`)
-    core.setOutput('result', problems.length === 0 ? 'planned' : 'refused')
-    core.setOutput('weight', '0')
-    await core.summary
-      .addRaw(
-        `## Canary release plan: ${problems.length === 0 ? '✅ ready' : '⛔ not ready'}\n\n` +
-          (problems.length > 0 ? `${problems.map((p) => `- ${p}`).join('\n')}\n\n` : '') +
-          `${table}\n`,
-      )
-      .write()
-    if (problems.length > 0) core.setFailed(`Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`)
+    context.log.info(`Schedule:\n${table}`)
+    const ready = problems.length === 0
+    return {
+      outputs: { result: ready ? 'planned' : 'refused', reason: problems.join('; '), weight: '0' },
+      summary: `## Canary release plan: ${ready ? '✅ ready' : '⛔ not ready'}\n\n${ready ? '' : `${problems.map((p) => `- ${p}`).join('\n')}\n\n`}${table}\n`,
+      ...(ready ? {} : { failure: `Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}` }),
+    }
   } finally {
     release.destroy()
     probeClient.destroy()

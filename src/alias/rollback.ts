@@ -1,7 +1,7 @@
-import * as core from '@actions/core'
 import { aliasRelease, specsFor } from './release.js'
 import { OwnershipError } from '../core/errors.js'
 import type { AliasTarget, Config } from '../core/inputs.js'
+import type { StepContext, StepResult } from '../core/step.js'
 import { describeRouting, type Routing } from '../core/traffic.js'
 
 /** Refuses what rollback mode must not touch; returns the canary version to remove, if any. */
@@ -17,7 +17,7 @@ function canaryToRemove(resource: string, live: Routing, target: AliasTarget): s
 }
 
 /** `mode: rollback`: send all traffic to each alias's stable version and clear its routing. */
-export async function rollbackAliases(config: Config): Promise<void> {
+export async function rollbackAliases(config: Config, context: StepContext): Promise<StepResult> {
   // Read every alias first, so a refusal for one leaves all of them untouched.
   const reader = aliasRelease(config.region, specsFor(config.targets))
   let routings: Routing[]
@@ -29,12 +29,12 @@ export async function rollbackAliases(config: Config): Promise<void> {
   const plans = config.targets.map((target, i) => {
     const live = routings[i] as Routing
     const resource = reader.members[i]?.resource ?? target.functionName
-    core.info(`${resource} routes ${describeRouting(live)}`)
+    context.log.info(`${resource} routes ${describeRouting(live)}`)
     return { target, live, canary: canaryToRemove(resource, live, target) }
   })
 
   const toRemove = plans.filter((plan) => plan.canary !== undefined)
-  if (toRemove.length === 0) core.info('No canary routing to remove: traffic is already on the stable version.')
+  if (toRemove.length === 0) context.log.info('No canary routing to remove: traffic is already on the stable version.')
   else {
     const release = aliasRelease(
       config.region,
@@ -46,7 +46,7 @@ export async function rollbackAliases(config: Config): Promise<void> {
       })),
     )
     try {
-      core.info(`${release.provider.resource} now routes ${await release.provider.rollback()} (verified)`)
+      context.log.info(`${release.provider.resource} now routes ${await release.provider.rollback()} (verified)`)
     } finally {
       release.destroy()
     }
@@ -55,17 +55,17 @@ export async function rollbackAliases(config: Config): Promise<void> {
   const many = plans.length > 1
   const versions = (pick: (plan: (typeof plans)[number]) => string) =>
     plans.map((plan) => (many ? `${plan.target.functionName}:${plan.target.alias}=${pick(plan)}` : pick(plan))).join(', ')
-  core.setOutput('result', 'rolled-back')
-  core.setOutput('weight', '0')
-  core.setOutput(
-    'stable-version',
-    versions((plan) => plan.live.stableVersion),
-  )
-  core.setOutput(
-    'target-version',
-    versions((plan) => plan.canary ?? plan.target.version ?? ''),
-  )
-  core.setOutput('alarm', '')
   const lines = plans.map((plan) => `- ${plan.target.functionName}:${plan.target.alias}: all traffic on version ${plan.live.stableVersion}`)
-  await core.summary.addRaw(`## Canary release: ↩️ Rolled back\n\n${lines.join('\n')}\n`).write()
+  return {
+    outputs: {
+      result: 'rolled-back',
+      reason: '',
+      weight: '0',
+      'stable-version': versions((plan) => plan.live.stableVersion),
+      'target-version': versions((plan) => plan.canary ?? plan.target.version ?? ''),
+      alarm: '',
+    },
+    summary: `## Canary release: ↩️ Rolled back\n\n${lines.join('\n')}\n`,
+    settled: true,
+  }
 }

@@ -1,9 +1,9 @@
-import * as core from '@actions/core'
 import { GetDeploymentCommand } from '@aws-sdk/client-codedeploy'
 import { systemClock } from '../core/clock.js'
-import { annotateWarning, coreLog } from '../action/annotations.js'
 import { errorMessage } from '../core/errors.js'
+import type { Log } from '../core/log.js'
 import type { SavedRollout } from '../core/saved-state.js'
+import type { StepContext, StepResult } from '../core/step.js'
 import { runUrl } from '../report/github-reporter.js'
 import { codeDeployClient } from './clients.js'
 import { describeRestores, followRestores, restoreDescription, startRestores } from './restore.js'
@@ -14,56 +14,59 @@ import { followRollback, stopAndFollow, TERMINAL } from './watcher.js'
  * and follow the rollback to its end; then (EC2/on-prem) redeploy the previous revision to the groups
  * that had already finished, last first.
  */
-export async function codeDeployPost(saved: SavedRollout): Promise<void> {
+export async function cleanUpDeployment(saved: SavedRollout, context: StepContext): Promise<StepResult> {
+  const { log } = context
+  const failures: string[] = []
   const deploymentId = saved.codeDeploy?.deploymentId
-  if (!deploymentId) return
+  if (!deploymentId) return { outputs: {} }
   const stopClient = codeDeployClient(saved.region, 'rollback')
-  const deps = { stopClient, clock: systemClock, log: coreLog, pollMs: 2_000 }
+  const deps = { stopClient, clock: systemClock, log, pollMs: 2_000 }
   try {
-    await stopDeployment(deploymentId, deps)
+    const problem = await stopDeployment(deploymentId, deps, log)
+    if (problem) failures.push(problem)
   } catch (error) {
-    core.setFailed(`Post-step rollback of ${deploymentId} failed: ${errorMessage(error)}`)
+    failures.push(`Post-step rollback of ${deploymentId} failed: ${errorMessage(error)}`)
   }
   const restore = saved.codeDeploy?.restore ?? []
   const application = saved.codeDeploy?.application
   if (restore.length > 0 && application) {
     try {
-      annotateWarning(`The main step did not finish its rollout: redeploying the previous revision to ${restore.map((r) => r.group).join(', ')}.`)
-      const restoreDeps = { writeClient: stopClient, stopClient, clock: systemClock, log: coreLog, pollMs: 2_000, region: saved.region }
+      log.warning(`The main step did not finish its rollout: redeploying the previous revision to ${restore.map((r) => r.group).join(', ')}.`)
+      const restoreDeps = { writeClient: stopClient, stopClient, clock: systemClock, log, pollMs: 2_000, region: saved.region }
       const points = restore.map((r) => ({ group: r.group, revision: r.revision, note: undefined }))
       const results = await followRestores(restoreDeps, await startRestores(restoreDeps, application, points, restoreDescription(runUrl())))
       const summary = describeRestores(results)
-      if (results.some((r) => r.problem !== undefined)) core.setFailed(`Post-step restore: ${summary}`)
-      else core.info(`Post-step restore: ${summary}.`)
+      if (results.some((r) => r.problem !== undefined)) failures.push(`Post-step restore: ${summary}`)
+      else log.info(`Post-step restore: ${summary}.`)
     } catch (error) {
-      core.setFailed(`Post-step restore failed: ${errorMessage(error)}`)
+      failures.push(`Post-step restore failed: ${errorMessage(error)}`)
     }
   }
   stopClient.destroy()
+  return failures.length > 0 ? { outputs: {}, failure: failures.join('; ') } : { outputs: {}, settled: true }
 }
 
 /** Stops the deployment with rollback if it is still active, and follows the rollback to its end. */
-async function stopDeployment(deploymentId: string, deps: Parameters<typeof stopAndFollow>[0]): Promise<void> {
+async function stopDeployment(deploymentId: string, deps: Parameters<typeof stopAndFollow>[0], log: Log): Promise<string | undefined> {
   const { stopClient } = deps
   {
     const info = (await stopClient.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo
     const status = info?.status ?? '?'
     let rollback: Awaited<ReturnType<typeof followRollback>>
     if (!TERMINAL.has(status)) {
-      annotateWarning(`The main step did not finish following deployment ${deploymentId} (${status}): stopping it with rollback.`)
+      log.warning(`The main step did not finish following deployment ${deploymentId} (${status}): stopping it with rollback.`)
       rollback = await stopAndFollow(deps, deploymentId, 'the main step did not finish')
     } else if (status === 'Succeeded') {
-      core.info(`Deployment ${deploymentId} succeeded; nothing to stop.`)
-      return
+      log.info(`Deployment ${deploymentId} succeeded; nothing to stop.`)
+      return undefined
     } else {
-      core.info(`Deployment ${deploymentId} already ended ${status}; following its rollback, if any.`)
+      log.info(`Deployment ${deploymentId} already ended ${status}; following its rollback, if any.`)
       rollback = await followRollback(deps, deploymentId)
     }
-    if (rollback.rollbackId && rollback.rollback?.status === 'Succeeded') core.info(`Rollback ${rollback.rollbackId} succeeded.`)
-    else if (rollback.original?.status === 'Succeeded') annotateWarning(`Deployment ${deploymentId} succeeded before it could be stopped.`)
+    if (rollback.rollbackId && rollback.rollback?.status === 'Succeeded') log.info(`Rollback ${rollback.rollbackId} succeeded.`)
+    else if (rollback.original?.status === 'Succeeded') log.warning(`Deployment ${deploymentId} succeeded before it could be stopped.`)
     else
-      core.setFailed(
-        `Post-step rollback of ${deploymentId}: ${rollback.rollbackId ? `rollback ${rollback.rollbackId} ended ${rollback.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`,
-      )
+      return `Post-step rollback of ${deploymentId}: ${rollback.rollbackId ? `rollback ${rollback.rollbackId} ended ${rollback.rollback?.status ?? '?'}` : 'no rollback deployment was created'}`
+    return undefined
   }
 }

@@ -1,7 +1,8 @@
 import { GetDeploymentConfigCommand, type CodeDeployClient, type DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../core/errors.js'
-import { describeReading, type Gate } from '../core/gate.js'
+import type { Gate } from '../core/gate.js'
+import { preflight } from '../core/preflight.js'
 import type { Log } from '../core/log.js'
 import { activeDeployments, describeActive, isThisCommits } from './active.js'
 import { deploymentLink } from './clients.js'
@@ -119,9 +120,9 @@ export async function planDeployment(deps: PlanDeps, inputs: CodeDeployInputs): 
   }
   await check('cloudwatch:DescribeAlarms', async () => {
     const reading = await deps.gate.check(deps.signal)
-    if (reading.missing.length > 0) throw new Error(`not found: ${reading.missing.join(', ')}`)
-    if (reading.status !== 'pass') throw new Error(describeReading(reading))
-    return describeReading(reading)
+    const verdict = preflight(reading)
+    if (!verdict.ok) throw new Error(verdict.message)
+    return verdict.detail
   })
   const lambda = inputs.lambda
   if (lambda && deps.lambda) {

@@ -10,7 +10,8 @@ import {
 import { GetAliasCommand, type GetAliasCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../core/errors.js'
 import type { SavedRestore } from '../core/saved-state.js'
-import { describeReading, type GateReading } from '../core/gate.js'
+import type { GateReading } from '../core/gate.js'
+import { preflight } from '../core/preflight.js'
 import { lambdaAppSpec, taskDefinitionOf } from './appspec.js'
 import { activeDeployments, describeActive, isThisCommits, limitExceededId } from './active.js'
 import { deploymentLink } from './clients.js'
@@ -74,9 +75,8 @@ export function warnAboutRollbackConfig(group: DeploymentGroupInfo, warn: (m: st
 
 /** Why the gate forbids a start (an alarm missing or firing, or unreadable), or undefined when it allows one. */
 export function gateProblem(reading: GateReading): string | undefined {
-  if (reading.missing.length > 0) return `alarm not found: ${reading.missing.map(quote).join(', ')}`
-  if (reading.status !== 'pass') return describeReading(reading)
-  return undefined
+  const verdict = preflight(reading)
+  return verdict.ok ? undefined : verdict.message
 }
 
 /**

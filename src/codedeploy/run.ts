@@ -1,13 +1,12 @@
-import * as core from '@actions/core'
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
 import { systemClock } from '../core/clock.js'
-import { annotateWarning, coreLog } from '../action/annotations.js'
 import { errorMessage } from '../core/errors.js'
 import { alarmGateFor } from '../gates/alarms.js'
 import { createReporter } from '../report/github-reporter.js'
 import type { Config } from '../core/inputs.js'
-import { STATE_ROLLOUT, STATE_SETTLED, type SavedRollout } from '../core/saved-state.js'
+import type { StepContext, StepResult } from '../core/step.js'
+import { STATE_ROLLOUT, type SavedRollout } from '../core/saved-state.js'
 import { codeDeployClient, deploymentLink } from './clients.js'
 import { readCodeDeployInputs, type CodeDeployInputs } from './inputs.js'
 import { planDeployment, rollbackActive } from './modes.js'
@@ -39,8 +38,9 @@ function what(inputs: CodeDeployInputs): string {
 }
 
 /** CodeDeploy mode's main step: start (or attach to) the deployment, watch it with the action's alarms, stop and roll back on alarm or cancel. */
-export async function codeDeployMain(config: Config, signal: AbortSignal): Promise<void> {
-  const inputs = readCodeDeployInputs(config, (name) => core.getInput(name))
+export async function runCodeDeploy(config: Config, context: StepContext): Promise<StepResult> {
+  const { log, signal } = context
+  const inputs = readCodeDeployInputs(config, context.input)
   const region = config.region
   const counter = { n: 0 }
   const client = count(codeDeployClient(region, 'poll'), counter)
@@ -57,7 +57,7 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
     lambda,
     gate,
     clock: systemClock,
-    log: coreLog,
+    log,
     pollMs: config.pollMs,
     signal,
     region,
@@ -65,27 +65,26 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
     onDeployment: (id, restore) => {
       const fresh = !ids.includes(id)
       if (fresh) ids.push(id)
-      core.setOutput('deployment-id', ids.join(','))
+      context.setOutput('deployment-id', ids.join(','))
       const restoreState = restore && restore.groups.length > 0 ? { application: restore.application, restore: restore.groups } : {}
       const saved: SavedRollout = { region, aliases: [], codeDeploy: { deploymentId: id, ...restoreState } }
-      core.saveState(STATE_ROLLOUT, JSON.stringify(saved))
-      if (fresh) core.info(`Deployment ${id}: ${deploymentLink(region, id)}`)
+      context.saveState(STATE_ROLLOUT, JSON.stringify(saved))
+      if (fresh) log.info(`Deployment ${id}: ${deploymentLink(region, id)}`)
     },
   }
   try {
     if (config.mode === 'plan') {
-      const { problems, lines } = await planDeployment({ client, lambda, gate, log: coreLog, signal }, inputs)
-      core.info(`Would deploy:\n${lines.map((l) => `  ${l}`).join('\n')}`)
-      core.setOutput('result', problems.length === 0 ? 'planned' : 'refused')
-      await core.summary
-        .addRaw(
-          `## CodeDeploy release plan for ${what(inputs)}: ${problems.length === 0 ? '✅ ready' : '⛔ not ready'}\n\n` +
-            [...problems.map((p) => `- ✗ ${p}`), ...lines.map((l) => `- ${l}`)].join('\n') +
-            '\n',
-        )
-        .write()
-      if (problems.length > 0) core.setFailed(`Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`)
-      return
+      const { problems, lines } = await planDeployment({ client, lambda, gate, log, signal }, inputs)
+      log.info(`Would deploy:\n${lines.map((l) => `  ${l}`).join('\n')}`)
+      const ready = problems.length === 0
+      return {
+        outputs: { result: ready ? 'planned' : 'refused', reason: problems.join('; ') },
+        summary:
+          `## CodeDeploy release plan for ${what(inputs)}: ${ready ? '✅ ready' : '⛔ not ready'}\n\n` +
+          [...problems.map((p) => `- ✗ ${p}`), ...lines.map((l) => `- ${l}`)].join('\n') +
+          '\n',
+        ...(ready ? {} : { failure: `Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}` }),
+      }
     }
 
     const reporter = await createReporter({
@@ -93,7 +92,7 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
       token: config.github.token,
       environment: config.github.environment,
       context: `canary/codedeploy/${inputs.application}`,
-      log: { info: (m) => core.info(m), warning: annotateWarning },
+      log: { info: (m) => log.info(m), warning: (m) => log.warning(m) },
     })
     let outcome: CodeDeployOutcome
     if (config.mode === 'rollback') outcome = await rollbackActive(deps, inputs, region)
@@ -101,19 +100,18 @@ export async function codeDeployMain(config: Config, signal: AbortSignal): Promi
       void reporter.report({ state: 'pending', description: `CodeDeploy release of ${what(inputs)} starting` })
       outcome = inputs.platform === 'Server' ? await releaseServer(deps, inputs) : await releaseOne(deps, inputs)
     }
-    if (outcome.settled) core.saveState(STATE_SETTLED, 'true')
 
-    for (const [name, value] of Object.entries(outputsOf(outcome))) core.setOutput(name, value)
-    if (ids.length === 0) core.setOutput('deployment-id', outcome.deployments.map((d) => d.id).join(','))
-    if (outcome.callsPerPoll !== undefined) core.info(`API calls per poll: ${outcome.callsPerPoll} (CodeDeploy and CloudWatch).`)
+    const outputs = { ...outputsOf(outcome), ...(ids.length === 0 ? { 'deployment-id': outcome.deployments.map((d) => d.id).join(',') } : {}) }
+    if (outcome.callsPerPoll !== undefined) log.info(`API calls per poll: ${outcome.callsPerPoll} (CodeDeploy and CloudWatch).`)
     await reporter.report(outcomeProgress(outcome))
-    await core.summary.addRaw(renderSummary(outcome, { what: what(inputs), region, alarms: gate.names })).write()
+    const summary = renderSummary(outcome, { what: what(inputs), region, alarms: gate.names })
+    const common = { outputs, summary, settled: outcome.settled }
     const failed = config.mode === 'rollback' ? outcome.result !== 'rolled-back' : isFailure(outcome)
-    if (failed) core.setFailed(failureMessage(outcome, what(inputs)))
-    else if (config.mode === 'rollback') core.info(outcome.reason ? `Nothing to do: ${outcome.reason}.` : 'Rolled back.')
-    else core.info(outcome.result === 'held' ? `Held: ${outcome.reason ?? ''}` : `Promoted ${outcome.targetVersion ?? ''}.`)
+    if (failed) return { ...common, failure: failureMessage(outcome, what(inputs)) }
+    if (config.mode === 'rollback') return { ...common, conclusion: outcome.reason ? `Nothing to do: ${outcome.reason}.` : 'Rolled back.' }
+    return { ...common, conclusion: outcome.result === 'held' ? `Held: ${outcome.reason ?? ''}` : `Promoted ${outcome.targetVersion ?? ''}.` }
   } catch (error) {
-    core.setFailed(`CodeDeploy mode: ${errorMessage(error)}`)
+    return { outputs: {}, failure: `CodeDeploy mode: ${errorMessage(error)}` }
   } finally {
     client.destroy()
     writeClient.destroy()

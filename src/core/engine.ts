@@ -1,8 +1,9 @@
 import type { Clock } from './clock.js'
 import { formatDuration } from './duration.js'
-import { errorMessage, GateSetupError, OwnershipError, RefusalError } from './errors.js'
-import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeMissing, describeReading, type Gate, type GateReading } from './gate.js'
+import { errorMessage, OwnershipError, RefusalError } from './errors.js'
+import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeReading, type Gate, type GateReading } from './gate.js'
 import type { Log } from './log.js'
+import { preflight } from './preflight.js'
 import { quote } from './quote.js'
 import { remainingStages, type Stage } from './stages.js'
 import type { TrafficProvider, TrafficState } from './traffic.js'
@@ -198,7 +199,7 @@ export class Rollout {
     const traffic = await this.inspect()
     if (traffic === undefined || !this.classify(traffic)) return
     if (this.resumed && !(await this.resume(traffic))) return
-    if (!(await this.preflight())) return
+    if (!(await this.checkGatesBeforeStart())) return
     const next = this.skipFinishedStages()
     if (this.resumeInterruptedBake(next)) return
     if (next >= this.stages.length) {
@@ -304,22 +305,16 @@ export class Rollout {
   }
 
   /** Gates are read before any write: every alarm must exist and none may be firing. */
-  private async preflight(): Promise<boolean> {
+  private async checkGatesBeforeStart(): Promise<boolean> {
     const reading = await this.readGate()
     if (reading === undefined) return false
     for (const alarm of reading.alarms) this.options.log.info(`Alarm ${quote(alarm.name)}: ${alarm.state} ${alarm.link}`)
-    if (reading.missing.length > 0) {
-      const message = describeMissing(reading)
-      if (this.resumed) this.beginRollback('unreadable', message)
-      else this.refuse(new GateSetupError(message).message)
-      return false
-    }
-    if (reading.status !== 'pass') {
-      const message = `gates are not green before the first shift: ${describeReading(reading)}`
-      if (!this.resumed) this.refuse(message)
+    const verdict = preflight(reading)
+    if (!verdict.ok) {
+      if (!this.resumed) this.refuse(verdict.message)
       else {
-        if (reading.status === 'fail') this.alarm = reading.firing[0]
-        this.beginRollback(reading.status === 'fail' ? 'alarm' : 'unreadable', message)
+        if (verdict.problem === 'firing') this.alarm = reading.firing[0]
+        this.beginRollback(verdict.problem === 'firing' ? 'alarm' : 'unreadable', verdict.message)
       }
       return false
     }
@@ -520,7 +515,8 @@ export class Rollout {
 
   private refuse(reason: string): void {
     this.reason = reason
-    this.options.log.error(`Refusing to start: ${reason}`)
+    // Not an annotation: the step fails with this reason, and one error annotation per refusal is enough.
+    this.options.log.info(`Refusing to start: ${reason}`)
     this.finish('Refused')
   }
 

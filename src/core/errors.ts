@@ -19,11 +19,6 @@ export class VerificationError extends Error {
   override name = 'VerificationError'
 }
 
-/** A gate could not start: an alarm is missing or already firing. */
-export class GateSetupError extends Error {
-  override name = 'GateSetupError'
-}
-
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
   return String(error)

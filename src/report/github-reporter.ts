@@ -8,7 +8,7 @@
  * The token never reaches the log: no message built here contains it (every message is also
  * passed through a redaction of the token's value, in case an API message echoes it), no error
  * object or request/response headers are ever printed, and Octokit's own logger is routed through
- * the same redaction. Main must still call `core.setSecret(token)` (see {@link maskToken}).
+ * the same redaction. The edge (src/action/main.ts) masks the token with `core.setSecret` before anything is logged.
  */
 import type { getOctokit } from '@actions/github'
 
@@ -91,17 +91,6 @@ export function runUrl(env: NodeJS.ProcessEnv = process.env): string {
   const attempt = Number(env['GITHUB_RUN_ATTEMPT'] ?? '')
   return Number.isInteger(attempt) && attempt > 1 ? `${base}/attempts/${attempt}` : base
 }
-
-/**
- * Does nothing. Masking the token is main's job, before anything is logged:
- *
- *     const token = core.getInput('github-token')
- *     if (token) core.setSecret(token)
- *
- * It lives in main because `core.setSecret` writes a `::add-mask::` workflow command, and this module
- * stays free of @actions/core. The reporter itself never puts the token in a message either way.
- */
-export function maskToken(_token: string): void {}
 
 function noopReporter(url: string): Reporter {
   return { runUrl: url, report: async () => {} }

@@ -1,0 +1,145 @@
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { RecordingContext } from '../../__fixtures__/step-context.js'
+import { cleanUpAliases } from '../../src/alias/cleanup.js'
+import { deployAliases } from '../../src/alias/deploy.js'
+import { planAliases } from '../../src/alias/plan.js'
+import { rollbackAliases } from '../../src/alias/rollback.js'
+import { STATE_ROLLOUT } from '../../src/core/saved-state.js'
+
+const lambda = mockClient(LambdaClient)
+const cloudWatch = mockClient(CloudWatchClient)
+
+/** A tiny stateful alias: UpdateAlias changes what GetAlias returns, with a fresh RevisionId. */
+function liveAlias(version: string, weights: Record<string, number> = {}) {
+  let state = { FunctionVersion: version, weights, revision: 1 }
+  const view = () => ({
+    Name: 'live',
+    FunctionVersion: state.FunctionVersion,
+    RevisionId: `r${state.revision}`,
+    RoutingConfig: { AdditionalVersionWeights: state.weights },
+  })
+  lambda.on(GetAliasCommand).callsFake(() => view())
+  lambda.on(UpdateAliasCommand).callsFake((input) => {
+    state = {
+      FunctionVersion: input.FunctionVersion ?? state.FunctionVersion,
+      weights: input.RoutingConfig?.AdditionalVersionWeights ?? {},
+      revision: state.revision + 1,
+    }
+    return view()
+  })
+  lambda.on(GetFunctionConfigurationCommand).resolves({ Version: '2', Role: 'arn:aws:iam::123456789012:role/r' })
+  return () => state
+}
+
+const alarms = (state: 'OK' | 'ALARM') =>
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'orders-errors', StateValue: state, StateReason: 'threshold' }] })
+
+const INPUTS = { 'function-name': 'orders', alias: 'live', version: '2', stages: '100%', alarms: 'orders-errors' }
+
+beforeEach(() => {
+  lambda.reset()
+  cloudWatch.reset()
+})
+
+describe('deployAliases (alias mode deploy, without the toolkit)', () => {
+  it('promotes with green alarms: outputs, summary and a settled state for the post step', async () => {
+    const live = liveAlias('1')
+    alarms('OK')
+    const context = new RecordingContext(INPUTS)
+    const result = await deployAliases(context.config(), context)
+    expect(live().FunctionVersion).toBe('2')
+    expect(result).toMatchObject({ outputs: { result: 'promoted', weight: '100', 'stable-version': '1', 'target-version': '2', reason: '' }, settled: true })
+    expect(result.failure).toBeUndefined()
+    expect(result.summary).toContain('orders:live')
+    expect(JSON.parse(context.state[STATE_ROLLOUT] ?? '{}')).toMatchObject({ aliases: [{ functionName: 'orders', stable: '1', target: '2' }] })
+  })
+
+  it('refuses before any write when an alarm fires, with one failure message naming it', async () => {
+    liveAlias('1')
+    alarms('ALARM')
+    const context = new RecordingContext(INPUTS)
+    const result = await deployAliases(context.config(), context)
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+    expect(result.outputs).toMatchObject({ result: 'refused', weight: '0' })
+    expect(result.failure).toMatch(/^Refusing to start: .*orders-errors is ALARM/)
+    expect(context.log.lines.filter((l) => l.startsWith('error:'))).toEqual([])
+    expect(context.state[STATE_ROLLOUT]).toBeUndefined()
+  })
+
+  it('rolls a resumed canary back when its alarm fires, and fails', async () => {
+    const live = liveAlias('1', { '2': 0.1 })
+    alarms('ALARM')
+    cloudWatch.on(DescribeAlarmHistoryCommand).resolves({ AlarmHistoryItems: [] })
+    const context = new RecordingContext(INPUTS)
+    const result = await deployAliases(context.config(), context)
+    expect(live()).toMatchObject({ FunctionVersion: '1', weights: {} })
+    expect(result.outputs).toMatchObject({ result: 'rolled-back', alarm: 'orders-errors', weight: '0' })
+    expect(result.outputs['reason']).toContain('orders-errors')
+    expect(result.failure).toContain('Rolled back orders:live to version 1')
+  })
+})
+
+describe('planAliases', () => {
+  it('reports ready and writes nothing', async () => {
+    liveAlias('1')
+    alarms('OK')
+    lambda.on(UpdateAliasCommand).rejects(Object.assign(new Error('precondition'), { name: 'PreconditionFailedException' }))
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan', stages: '10%:5m, 100%' })
+    const result = await planAliases(context.config(), context)
+    expect(result.outputs).toMatchObject({ result: 'planned' })
+    expect(result.failure).toBeUndefined()
+    expect(result.summary).toContain('| 2 | 100% | +5m |')
+  })
+
+  it('is not ready when an alarm is missing, and says which', async () => {
+    liveAlias('1')
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] })
+    lambda.on(UpdateAliasCommand).rejects(Object.assign(new Error('precondition'), { name: 'PreconditionFailedException' }))
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
+    const result = await planAliases(context.config(), context)
+    expect(result.outputs).toMatchObject({ result: 'refused' })
+    expect(result.failure).toContain('alarm not found: "orders-errors"')
+  })
+})
+
+describe('rollbackAliases', () => {
+  it('removes the canary routing and reports the stable version', async () => {
+    const live = liveAlias('1', { '2': 0.3 })
+    const context = new RecordingContext({ 'function-name': 'orders', mode: 'rollback' })
+    const result = await rollbackAliases(context.config(), context)
+    expect(live()).toMatchObject({ FunctionVersion: '1', weights: {} })
+    expect(result.outputs).toMatchObject({ result: 'rolled-back', 'stable-version': '1', 'target-version': '2', weight: '0' })
+    expect(result.summary).toContain('all traffic on version 1')
+  })
+
+  it('refuses an alias whose canary is another version than the one named', async () => {
+    liveAlias('1', { '3': 0.3 })
+    const context = new RecordingContext({ 'function-name': 'orders', mode: 'rollback', version: '2' })
+    await expect(rollbackAliases(context.config(), context)).rejects.toThrow(/routes its canary share to version 3, not 2/)
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+  })
+})
+
+describe('cleanUpAliases (post step)', () => {
+  const saved = { region: 'us-east-1', aliases: [{ functionName: 'orders', alias: 'live', stable: '1', target: '2' }] }
+
+  it('sends a canary left live back to the stable version, and says so', async () => {
+    const live = liveAlias('1', { '2': 0.1 })
+    const context = new RecordingContext()
+    const result = await cleanUpAliases(saved, context)
+    expect(live()).toMatchObject({ FunctionVersion: '1', weights: {} })
+    expect(result).toMatchObject({ settled: true })
+    expect(result.failure).toBeUndefined()
+    expect(context.log.text()).toContain('warning: The main step did not finish its rollout of orders:live')
+  })
+
+  it('fails the post step when the rollback cannot be written', async () => {
+    liveAlias('1', { '2': 0.1 })
+    lambda.on(UpdateAliasCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+    const result = await cleanUpAliases(saved, new RecordingContext())
+    expect(result.failure).toMatch(/^Post-step rollback failed: /)
+  })
+})
