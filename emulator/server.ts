@@ -74,6 +74,22 @@ function send(res: ServerResponse, r: ApiResponse): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+/** One answered API call, as the contract test sees it (body as sent, before JSON encoding). */
+export interface Exchange {
+  readonly service: EmulatedService['name']
+  readonly operation: string
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: unknown
+}
+
+let exchangeRecorder: ((exchange: Exchange) => void) | undefined
+
+/** Test hook: every API response any emulator in this process sends is passed to `record` (undefined: stop). */
+export function recordExchanges(record: ((exchange: Exchange) => void) | undefined): void {
+  exchangeRecorder = record
+}
+
 function toErrorResponse(err: unknown, fmt: (status: number, code: string, message: string) => ApiResponse): ApiResponse {
   if (err instanceof ApiError) return fmt(err.status, err.code, err.message)
   if (err instanceof SyntaxError) return fmt(400, 'SerializationException', `Malformed JSON body: ${err.message}`)
@@ -121,6 +137,7 @@ async function dispatchService(core: EmulatorCore, svc: EmulatedService, op: str
       }
   }
   core.recordCall({ ...base, status: r.status, ...(decision.kind !== undefined && { fault: decision.kind }) })
+  exchangeRecorder?.({ service: svc.name, operation: op, status: r.status, headers: { ...r.headers }, body: r.body })
   send(res, r)
 }
 

@@ -27,6 +27,8 @@ import { EmulatorControl } from '../../emulator/client.js'
 import { FaultInjector } from '../../emulator/faults.js'
 import { RateLimiter } from '../../emulator/throttle.js'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
+import { ContractRecorder } from '../../__fixtures__/api-model.js'
+import { recordExchanges } from '../../emulator/server.js'
 
 let emu: Emulator
 let lambda: LambdaClient
@@ -511,5 +513,17 @@ describe('cli', () => {
     child.kill('SIGTERM')
     const [code] = await once(child, 'exit')
     expect(code).toBe(0)
+  })
+})
+
+// Contract: every response the emulator sent during this file matches the service's published API model.
+const contract = new ContractRecorder()
+recordExchanges(contract.record)
+describe('contract with the published API models', () => {
+  it("every response validates against botocore's service model", () => {
+    recordExchanges(undefined)
+    expect(contract.exchanges.length).toBeGreaterThan(0)
+    console.log(`[contract] ${contract.exchanges.length} responses, ${contract.operations().length} operations: ${contract.operations().join(', ')}`)
+    expect(contract.problems()).toEqual([])
   })
 })

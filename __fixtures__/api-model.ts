@@ -1,0 +1,215 @@
+/**
+ * A small validator over AWS's published API models (botocore's service-2.json, which moto's Python
+ * brings to this machine): checks that a response body has the operation's output shape (no member
+ * the model lacks, every required member, the right types, enum values and length/range limits), and
+ * that an error is one the operation (or every AWS service) can return. Patterns are not checked
+ * (they are Java regexes), nor are header and status-code members (the emulator's HTTP layer sets those).
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import type { Exchange } from '../emulator/server.js'
+
+interface Member {
+  shape: string
+  location?: string
+  locationName?: string
+  jsonName?: string
+}
+
+interface Shape {
+  type: string
+  members?: Record<string, Member>
+  required?: string[]
+  member?: Member
+  key?: Member
+  value?: Member
+  enum?: string[]
+  min?: number
+  max?: number
+  error?: { code?: string }
+  exception?: boolean
+}
+
+interface Operation {
+  output?: { shape: string }
+  errors?: { shape: string }[]
+}
+
+export interface ServiceModel {
+  readonly metadata: { protocol: string; protocols?: string[] }
+  readonly operations: Record<string, Operation>
+  readonly shapes: Record<string, Shape>
+}
+
+/** The model directory per emulated service; ELBv2 (query XML) is not covered here. */
+const MODELS: Partial<Record<Exchange['service'], string>> = {
+  lambda: 'lambda/2015-03-31',
+  cloudwatch: 'cloudwatch/2010-08-01',
+  codedeploy: 'codedeploy/2014-10-06',
+}
+
+/** Errors every AWS service may return, whether or not the operation lists them (AWS's "common errors"). */
+const COMMON_ERRORS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'ThrottlingException',
+  'Throttling',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'SerializationException',
+  'ValidationError',
+  'ValidationException',
+  'UnknownOperationException',
+])
+
+let botocoreData: string | null | undefined
+
+/** botocore's data directory, or null when python3/botocore is missing. */
+export function botocoreDataDir(): string | null {
+  if (botocoreData !== undefined) return botocoreData
+  const out = spawnSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' })
+  const dir = out.status === 0 ? join(out.stdout.trim(), 'data') : ''
+  botocoreData = dir && existsSync(dir) ? dir : null
+  return botocoreData
+}
+
+const cache = new Map<string, ServiceModel>()
+
+export function loadModel(service: Exchange['service']): ServiceModel | undefined {
+  const rel = MODELS[service]
+  const data = botocoreDataDir()
+  if (!rel || !data) return undefined
+  const cached = cache.get(rel)
+  if (cached) return cached
+  const base = join(data, rel, 'service-2.json')
+  const text = existsSync(base) ? readFileSync(base, 'utf8') : gunzipSync(readFileSync(`${base}.gz`)).toString('utf8')
+  const model = JSON.parse(text) as ServiceModel
+  cache.set(rel, model)
+  return model
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Problems found validating `value` against `shapeName`; empty when it conforms. */
+export function validateShape(model: ServiceModel, shapeName: string, value: unknown, path = '$'): string[] {
+  const shape = model.shapes[shapeName]
+  if (!shape) return [`${path}: the model has no shape ${shapeName}`]
+  const bad = (what: string): string[] => [`${path}: ${what} (shape ${shapeName})`]
+  switch (shape.type) {
+    case 'structure': {
+      if (!isObject(value)) return bad(`expected an object, got ${JSON.stringify(value)}`)
+      const problems: string[] = []
+      const body = Object.entries(shape.members ?? {}).filter(([, m]) => m.location === undefined)
+      const byWireName = new Map(body.map(([name, m]) => [m.jsonName ?? m.locationName ?? name, name]))
+      for (const [key, v] of Object.entries(value)) {
+        const name = byWireName.get(key)
+        if (name === undefined) {
+          problems.push(`${path}.${key}: not a member of ${shapeName}`)
+          continue
+        }
+        if (v === null) {
+          problems.push(`${path}.${key}: null (AWS omits members it has no value for)`)
+          continue
+        }
+        problems.push(...validateShape(model, (shape.members?.[name] as Member).shape, v, `${path}.${key}`))
+      }
+      for (const name of shape.required ?? []) {
+        const m = shape.members?.[name]
+        if (!m || m.location !== undefined) continue
+        if (!((m.jsonName ?? m.locationName ?? name) in value)) problems.push(`${path}.${name}: required by ${shapeName}, missing`)
+      }
+      return problems
+    }
+    case 'list': {
+      if (!Array.isArray(value)) return bad(`expected a list, got ${JSON.stringify(value)}`)
+      const problems = value.flatMap((v, i) => validateShape(model, (shape.member as Member).shape, v, `${path}[${i}]`))
+      if (shape.min !== undefined && value.length < shape.min) problems.push(`${path}: ${value.length} items, fewer than ${shape.min}`)
+      if (shape.max !== undefined && value.length > shape.max) problems.push(`${path}: ${value.length} items, more than ${shape.max}`)
+      return problems
+    }
+    case 'map': {
+      if (!isObject(value)) return bad(`expected a map, got ${JSON.stringify(value)}`)
+      return Object.entries(value).flatMap(([k, v]) => [
+        ...validateShape(model, (shape.key as Member).shape, k, `${path}{${k}}`),
+        ...validateShape(model, (shape.value as Member).shape, v, `${path}.${k}`),
+      ])
+    }
+    case 'string': {
+      if (typeof value !== 'string') return bad(`expected a string, got ${JSON.stringify(value)}`)
+      if (shape.enum && !shape.enum.includes(value)) return bad(`${JSON.stringify(value)} is not one of ${shape.enum.join(', ')}`)
+      if (shape.min !== undefined && value.length < shape.min) return bad(`${value.length} characters, fewer than ${shape.min}`)
+      if (shape.max !== undefined && value.length > shape.max) return bad(`${value.length} characters, more than ${shape.max}`)
+      return []
+    }
+    case 'integer':
+    case 'long': {
+      if (typeof value !== 'number' || !Number.isInteger(value)) return bad(`expected an integer, got ${JSON.stringify(value)}`)
+      if (shape.min !== undefined && value < shape.min) return bad(`${value} is below ${shape.min}`)
+      if (shape.max !== undefined && value > shape.max) return bad(`${value} is above ${shape.max}`)
+      return []
+    }
+    case 'double':
+    case 'float':
+      return typeof value === 'number' ? [] : bad(`expected a number, got ${JSON.stringify(value)}`)
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : bad(`expected a boolean, got ${JSON.stringify(value)}`)
+    case 'timestamp':
+      // JSON protocols send epoch seconds; REST-JSON (Lambda) sends ISO 8601 strings.
+      return typeof value === 'number' || (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+        ? []
+        : bad(`expected a timestamp, got ${JSON.stringify(value)}`)
+    case 'blob':
+      return typeof value === 'string' ? [] : bad('expected base64 text')
+    default:
+      return bad(`unknown shape type ${shape.type}`)
+  }
+}
+
+/** The error code a response carries: `__type` (JSON protocols, possibly namespaced) or Lambda's `Type` header/body. */
+function errorCode(exchange: Exchange): string {
+  const body = isObject(exchange.body) ? exchange.body : {}
+  const raw = String(exchange.headers['x-amzn-errortype'] ?? body['__type'] ?? body['Type'] ?? body['code'] ?? '')
+  return raw.split(':')[0]?.split('#').at(-1) ?? raw
+}
+
+/** What is wrong with one response, judged by the service's published model; empty when it conforms. */
+export function validateExchange(exchange: Exchange): string[] {
+  const model = loadModel(exchange.service)
+  if (!model) return []
+  const op = model.operations[exchange.operation]
+  const where = `${exchange.service}:${exchange.operation} (${exchange.status})`
+  if (!op) return [`${where}: not an operation of the published API`]
+  if (exchange.status >= 400) {
+    const code = errorCode(exchange)
+    if (COMMON_ERRORS.has(code)) return []
+    const declared = (op.errors ?? []).map((e) => model.shapes[e.shape]?.error?.code ?? e.shape)
+    // Lambda's throttle and service errors are declared by shape name.
+    return declared.includes(code) ? [] : [`${where}: error ${code} is not one the operation declares (${declared.join(', ')})`]
+  }
+  if (exchange.body === undefined || typeof exchange.body === 'string') return []
+  if (!op.output) return isObject(exchange.body) && Object.keys(exchange.body).length > 0 ? [`${where}: the operation has no output, got a body`] : []
+  // What the client receives: JSON drops undefined members and renders Dates as ISO strings.
+  const wire = JSON.parse(JSON.stringify(exchange.body)) as unknown
+  return validateShape(model, op.output.shape, wire).map((p) => `${where}: ${p}`)
+}
+
+/** Collects every response the in-process emulators send, for a contract check at the end of a test file. */
+export class ContractRecorder {
+  readonly exchanges: Exchange[] = []
+  readonly record = (exchange: Exchange): void => {
+    this.exchanges.push(exchange)
+  }
+
+  /** Problems, each once with how often it was seen. */
+  problems(): string[] {
+    const counts = new Map<string, number>()
+    for (const e of this.exchanges) for (const p of validateExchange(e)) counts.set(p, (counts.get(p) ?? 0) + 1)
+    return [...counts].map(([p, n]) => (n > 1 ? `${p} ×${n}` : p))
+  }
+
+  operations(): string[] {
+    return [...new Set(this.exchanges.filter((e) => MODELS[e.service]).map((e) => `${e.service}:${e.operation}`))].sort()
+  }
+}

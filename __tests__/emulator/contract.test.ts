@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { botocoreDataDir, validateExchange } from '../../__fixtures__/api-model.js'
+
+const exchange = (service: 'lambda' | 'cloudwatch' | 'codedeploy', operation: string, body: unknown, status = 200) => ({
+  service,
+  operation,
+  status,
+  headers: {},
+  body,
+})
+
+describe.skipIf(botocoreDataDir() === null)('API model validator (botocore service-2.json)', () => {
+  it('accepts a response in the published shape', () => {
+    expect(
+      validateExchange(exchange('lambda', 'GetAlias', { Name: 'live', FunctionVersion: '3', RoutingConfig: { AdditionalVersionWeights: { '4': 0.1 } } })),
+    ).toEqual([])
+  })
+
+  it('names a wrong type, a member the model lacks, and a value outside an enum', () => {
+    expect(validateExchange(exchange('lambda', 'GetAlias', { FunctionVersion: 3, Extra: 1 }))).toEqual([
+      'lambda:GetAlias (200): $.FunctionVersion: expected a string, got 3 (shape Version)',
+      'lambda:GetAlias (200): $.Extra: not a member of AliasConfiguration',
+    ])
+    expect(validateExchange(exchange('codedeploy', 'GetDeployment', { deploymentInfo: { status: 'Bogus' } }))[0]).toContain(
+      '"Bogus" is not one of Created, Queued, InProgress, Baking, Succeeded, Failed, Stopped, Ready',
+    )
+  })
+
+  it("names a Description longer than Lambda's 256 characters", () => {
+    expect(validateExchange(exchange('lambda', 'GetAlias', { Description: 'x'.repeat(257) }))).toEqual([
+      'lambda:GetAlias (200): $.Description: 257 characters, more than 256 (shape Description)',
+    ])
+  })
+
+  it('names an error the operation does not declare', () => {
+    expect(validateExchange(exchange('cloudwatch', 'DescribeAlarms', { __type: 'ResourceNotFound', message: 'x' }, 400))).toEqual([
+      'cloudwatch:DescribeAlarms (400): error ResourceNotFound is not one the operation declares (InvalidNextToken)',
+    ])
+    expect(validateExchange(exchange('cloudwatch', 'DescribeAlarms', { __type: 'Throttling', message: 'Rate exceeded' }, 400))).toEqual([])
+  })
+})
