@@ -7,7 +7,7 @@
  * (it exits 1 only if it could not measure).
  *
  *   npm run bench                          all figures; writes BENCHMARKS.md
- *   npm run bench -- --only=cold,size      some figures (alarm, overhead, calls, cold, size); prints only
+ *   npm run bench -- --only=cold,size      some figures (alarm, overhead, calls, cold, size, pacing); prints only
  *   npm run bench -- --out=/tmp/bench.md   write the report elsewhere
  *
  * dist/ is copied to a temporary directory first, so every figure measures the same bundle even if
@@ -21,6 +21,8 @@ import { join, relative } from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../__tests__/e2e/runner.js'
 import { bytes, markdownTable, max, median, min, ms, num, sleep, textTable } from './bench/stats.js'
+// Section `pacing` (issue 11, items 16-17) lives in its own file.
+import { measurePacing, pacingDetail, pacingRows, type PacingResult } from './bench/pacing.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -47,7 +49,7 @@ const ALARMS_PER_CALL = 100
 const DIST_LIMIT_BYTES = 1_500_000
 const COLD_LIMIT_MS = 100
 
-const SECTIONS = ['alarm', 'overhead', 'calls', 'cold', 'size'] as const
+const SECTIONS = ['alarm', 'overhead', 'calls', 'cold', 'size', 'pacing'] as const
 type Section = (typeof SECTIONS)[number]
 
 // ---------------------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ function parseArgs(argv: readonly string[]): Options {
     } else if (arg.startsWith('--out=')) {
       out = arg.slice('--out='.length)
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --only=alarm,overhead,calls,cold,size] [--out=FILE]')
+      console.log('usage: npm run bench [-- --only=alarm,overhead,calls,cold,size,pacing] [--out=FILE]')
       process.exit(0)
     } else {
       throw new Error(`unknown argument "${arg}"`)
@@ -419,6 +421,7 @@ interface Results {
   overhead?: Map<number, OverheadSample[]>
   calls?: { functions: number; alarms: number; samples: CallsSample[] }[]
   cold?: ColdResult
+  pacing?: PacingResult
 }
 
 function rowsFor(r: Results): Row[] {
@@ -470,6 +473,8 @@ function rowsFor(r: Results): Row[] {
       meets: a - b <= COLD_LIMIT_MS,
     })
   }
+  // Section `pacing`
+  if (r.pacing) rows.push(...pacingRows(r.pacing))
   return rows
 }
 
@@ -640,6 +645,8 @@ function detailSections(r: Results, bundle: Bundle): string[] {
     ),
     '',
   )
+  // Section `pacing`
+  if (r.pacing) out.push(...pacingDetail(r.pacing))
   return out
 }
 
@@ -762,6 +769,8 @@ async function main(): Promise<void> {
         }
       }
     }
+    // Section `pacing`
+    if (opts.only.has('pacing')) results.pacing = await measurePacing(bundle.entry, log)
   } finally {
     rmSync(bundle.dir, { recursive: true, force: true })
   }

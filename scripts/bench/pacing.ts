@@ -1,0 +1,172 @@
+/**
+ * Section `pacing` of `npm run bench` (issue 11, items 16-17): the action's own overhead on the
+ * emulator once the process is up, the Lambda writes and reads it spends per stage, and how soon
+ * after spawn the first AWS request goes out compared with a bare `node -e 0`.
+ *
+ * Every run rolls out `PACING_STAGES` (1 s bakes, 1 s polls) against a fresh in-process emulator.
+ * Times are the emulator's receive times, so "first request → last request" leaves out process start
+ * and exit; the bakes are subtracted from it.
+ */
+import { spawnSync } from 'node:child_process'
+import { startEmulator } from '../../emulator/server.js'
+import { actionNode, runAction } from '../../__tests__/e2e/runner.js'
+import { markdownTable, max, median, ms, num } from './stats.js'
+
+export const PACING_STAGES = '10%:1s, 50%:1s, 100%:1s'
+const STAGES = 3
+const BAKE_MS = 3_000
+const RUNS = 3
+const BARE_RUNS = 10
+const FLEET = 3
+const ALARM = 'bench-pacing-alarm'
+
+export interface PacingSample {
+  readonly functions: number
+  /** First AWS request → last AWS request, minus the bakes. */
+  readonly overheadMs: number
+  /** Spawn → first AWS request. */
+  readonly firstRequestMs: number
+  readonly writes: number
+  /** GetAlias / GetFunctionConfiguration received between the first and the last UpdateAlias. */
+  readonly readsBetweenWrites: number
+  readonly lambdaCalls: number
+  readonly throttled: number
+}
+
+export interface PacingResult {
+  readonly samples: PacingSample[]
+  /** `node -e 0` wall times with the action's node binary. */
+  readonly bareMs: number[]
+}
+
+export interface PacingRow {
+  figure: string
+  target: string
+  measured: string
+  meets: boolean | undefined
+}
+
+async function pacingRun(entry: string, functions: number): Promise<PacingSample> {
+  const em = await startEmulator()
+  try {
+    const names = Array.from({ length: functions }, (_, i) => `bench-pacing-${i + 1}`)
+    for (const fn of names) {
+      em.seedFunction(fn, { versions: 2 })
+      em.seedAlias(fn, 'live', '1')
+    }
+    em.seedAlarm(ALARM, 'OK')
+    const launchedAt = Date.now()
+    const run = await runAction({
+      entry,
+      inputs: { 'function-name': names.join('\n'), version: '2', stages: PACING_STAGES, alarms: ALARM, 'poll-interval': '1s' },
+      env: { AWS_ENDPOINT_URL: em.url },
+      timeoutMs: 120_000,
+    })
+    if (run.outputs['result'] !== 'promoted') throw new Error(`pacing: expected a promote, got ${run.outputs['result'] ?? '-'}\n${run.stdout.slice(-2000)}`)
+    const calls = em.calls()
+    const first = calls[0]?.at ?? Number.NaN
+    const last = calls.at(-1)?.at ?? Number.NaN
+    const writes = calls.filter((c) => c.service === 'lambda' && c.operation === 'UpdateAlias')
+    const firstWrite = writes[0]?.at ?? 0
+    const lastWrite = writes.at(-1)?.at ?? 0
+    const readsBetweenWrites = calls.filter((c) => c.service === 'lambda' && c.operation !== 'UpdateAlias' && c.at > firstWrite && c.at < lastWrite).length
+    return {
+      functions,
+      overheadMs: last - first - BAKE_MS,
+      firstRequestMs: first - launchedAt,
+      writes: writes.length,
+      readsBetweenWrites,
+      lambdaCalls: calls.filter((c) => c.service === 'lambda').length,
+      throttled: calls.filter((c) => c.fault === 'rate' || c.fault === 'throttle').length,
+    }
+  } finally {
+    await em.close()
+  }
+}
+
+export async function measurePacing(entry: string, log: (line: string) => void): Promise<PacingResult> {
+  log(`\n[pacing] stages "${PACING_STAGES}", ${RUNS} runs each with 1 and ${FLEET} functions; ${BARE_RUNS} runs of node -e 0`)
+  const bareMs: number[] = []
+  for (let i = 0; i < BARE_RUNS; i++) {
+    const t = performance.now()
+    spawnSync(actionNode(), ['-e', '0'], { stdio: 'ignore' })
+    bareMs.push(performance.now() - t)
+  }
+  const samples: PacingSample[] = []
+  for (const functions of [1, FLEET]) {
+    for (let i = 0; i < RUNS; i++) {
+      const s = await pacingRun(entry, functions)
+      samples.push(s)
+      log(
+        `  ${functions} fn run ${i + 1}: overhead ${ms(s.overheadMs)} (${ms(s.overheadMs / STAGES)}/stage), first request +${ms(s.firstRequestMs)}, ` +
+          `${s.writes} writes, ${s.readsBetweenWrites} reads between writes, ${s.lambdaCalls} Lambda calls, ${s.throttled} throttled`,
+      )
+    }
+  }
+  return { samples, bareMs }
+}
+
+export function pacingRows(r: PacingResult): PacingRow[] {
+  const rows: PacingRow[] = []
+  const bare = median(r.bareMs)
+  for (const functions of [1, FLEET]) {
+    const s = r.samples.filter((x) => x.functions === functions)
+    const perStage = median(s.map((x) => x.overheadMs / STAGES))
+    rows.push({
+      figure: `Time beyond bakes, first → last AWS request, ${functions} function${functions === 1 ? '' : 's'} × ${STAGES} stages (${s.length} runs)`,
+      target: '≤ 100 ms per stage',
+      measured: `median ${ms(perStage)} per stage (max ${ms(max(s.map((x) => x.overheadMs / STAGES)))})`,
+      meets: perStage <= 100,
+    })
+    const writesPer = max(s.map((x) => x.writes / (STAGES * functions)))
+    rows.push({
+      figure: `Lambda writes per stage per function, ${functions} function${functions === 1 ? '' : 's'}`,
+      target: '≤ 1',
+      measured: num(writesPer),
+      meets: writesPer <= 1,
+    })
+    const reads = max(s.map((x) => x.readsBetweenWrites))
+    rows.push({
+      figure: `Lambda reads between writes, ${functions} function${functions === 1 ? '' : 's'} (no response lost)`,
+      target: '0',
+      measured: `max ${reads}`,
+      meets: reads === 0,
+    })
+  }
+  const first = median(r.samples.map((x) => x.firstRequestMs))
+  rows.push({
+    figure: `First AWS request after spawn vs node -e 0 (valid inputs, ${r.samples.length} runs)`,
+    target: '≤ 100 ms over bare node',
+    measured: `+${ms(first - bare)} (${ms(first)} vs ${ms(bare)})`,
+    meets: first - bare <= 100,
+  })
+  return rows
+}
+
+export function pacingDetail(r: PacingResult): string[] {
+  return [
+    '### Pacing and overhead (issue 11, items 16–17)',
+    '',
+    `Stages \`${PACING_STAGES}\`, one alarm, \`poll-interval: 1s\`, against a fresh emulator per run (rate-based throttling on, at AWS's published rates). ` +
+      '"Overhead" is from the first to the last request the emulator receives, minus the 3 s of bakes: process start and exit are not in it. ' +
+      '"First request" is from just before the spawn to the first request received; `node -e 0` is timed with the same node binary.',
+    '',
+    markdownTable(
+      ['Functions', 'Run', 'Overhead', 'Per stage', 'First request', 'UpdateAlias', 'Reads between writes', 'Lambda calls', 'Throttled'],
+      r.samples.map((s, i) => [
+        String(s.functions),
+        String((i % RUNS) + 1),
+        ms(s.overheadMs),
+        ms(s.overheadMs / STAGES),
+        ms(s.firstRequestMs),
+        String(s.writes),
+        String(s.readsBetweenWrites),
+        String(s.lambdaCalls),
+        String(s.throttled),
+      ]),
+    ),
+    '',
+    `\`node -e 0\`: median ${ms(median(r.bareMs))} over ${r.bareMs.length} runs.`,
+    '',
+  ]
+}
