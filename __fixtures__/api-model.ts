@@ -113,7 +113,8 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
           problems.push(`${path}.${key}: null (AWS omits members it has no value for)`)
           continue
         }
-        problems.push(...validateShape(model, (shape.members?.[name] as Member).shape, v, `${path}.${key}`))
+        const member = shape.members?.[name]
+        if (member) problems.push(...validateShape(model, member.shape, v, `${path}.${key}`))
       }
       for (const name of shape.required ?? []) {
         const m = shape.members?.[name]
