@@ -25,7 +25,8 @@ export async function run(): Promise<void> {
     // Each mode's code, and the AWS clients it needs, loads only once the inputs are valid:
     // a bad input fails fast, and the alias path never pays for the CodeDeploy client.
     let result: StepResult
-    if (config.codeDeploy) result = await (await import('../codedeploy/run.js')).runCodeDeploy(config, context)
+    if (config.alb) result = await (await import('../alb/run.js')).runAlb(config, context)
+    else if (config.codeDeploy) result = await (await import('../codedeploy/run.js')).runCodeDeploy(config, context)
     else if (config.mode === 'rollback') result = await (await import('../alias/rollback.js')).rollbackAliases(config, context)
     else if (config.mode === 'plan') result = await (await import('../alias/plan.js')).planAliases(config, context)
     else result = await (await import('../alias/deploy.js')).deployAliases(config, context)

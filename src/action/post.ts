@@ -18,7 +18,8 @@ export async function run(): Promise<void> {
     // The post step is not cancellable: it is what runs after a cancel.
     const context = stepContext(new AbortController().signal)
     let result: StepResult
-    if (saved.codeDeploy) result = await (await import('../codedeploy/cleanup.js')).cleanUpDeployment(saved, context)
+    if (saved.alb) result = await (await import('../alb/run.js')).cleanUpListener({ region: saved.region, alb: saved.alb }, context)
+    else if (saved.codeDeploy) result = await (await import('../codedeploy/cleanup.js')).cleanUpDeployment(saved, context)
     else result = await (await import('../alias/cleanup.js')).cleanUpAliases(saved, context)
     await applyResult(result)
   } catch (error) {

@@ -197,6 +197,33 @@ export class ListenerProvider implements TrafficProvider {
     return [routing, ...(await this.cleanUp(client))].join('; ')
   }
 
+  /**
+   * For rollback mode: the stable and canary groups of the rollout live on the resource, or
+   * undefined when there is none. The canary is `targetGroup` or, without it, the group the hold
+   * tags name. Refuses what it cannot tell apart.
+   */
+  async liveRollout(targetGroup: string | undefined): Promise<{ stableArn: string; canaryArn: string } | undefined> {
+    const { client } = this.options
+    const live = await this.read(client)
+    const hold = parseHoldTags(await this.readTags(client))
+    const canaryName = targetGroup || hold?.target
+    if (!canaryName) {
+      const positive = live.forward.groups.filter((group) => group.weight > 0)
+      if (positive.length <= 1) return undefined
+      throw new OwnershipError(
+        `${this.resource} splits traffic (${describeForward(live.forward)}) and carries no hold tags: give target-group to say which group is the canary`,
+      )
+    }
+    const canary = live.forward.groups.find((group) => group.arn === canaryName || groupName(group.arn) === canaryName)
+    const others = live.forward.groups.filter((group) => group.weight > 0 && group !== canary)
+    if (!canary) return undefined
+    if (others.length === 0)
+      throw new OwnershipError(`${groupName(canary.arn)} already serves all of ${this.resource}; rollback mode cannot tell which group served before`)
+    if (others.length > 1)
+      throw new OwnershipError(`${this.resource} forwards to ${others.map((g) => groupName(g.arn)).join(', ')} besides the canary; leaving it alone`)
+    return { stableArn: others[0]?.arn ?? '', canaryArn: canary.arn }
+  }
+
   // --- reads ---------------------------------------------------------------
 
   private async read(client: ElasticLoadBalancingV2Client): Promise<LiveResource> {

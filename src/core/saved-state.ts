@@ -1,4 +1,5 @@
 import type { RevisionLocation } from '@aws-sdk/client-codedeploy'
+import type { UserCondition } from '../alb/users-rule.js'
 
 /** What main leaves for the post step, through GITHUB_STATE. */
 export interface SavedAlias {
@@ -23,10 +24,19 @@ export interface SavedDeployment {
   readonly restore?: readonly SavedRestore[]
 }
 
+/** An ALB rollout: the listener (or rule), its two target groups and the canary users' conditions (to find their rule). */
+export interface SavedAlb {
+  readonly listener: string
+  readonly stableArn: string
+  readonly canaryArn: string
+  readonly users: readonly UserCondition[]
+}
+
 export interface SavedRollout {
   readonly region: string
   readonly aliases: readonly SavedAlias[]
   readonly codeDeploy?: SavedDeployment
+  readonly alb?: SavedAlb
 }
 
 /** Saved first thing by main: marks that main started (the post step has its own entry, dist/post.js). */
@@ -52,6 +62,10 @@ export function parseSavedRollout(text: string): SavedRollout | undefined {
         restore.every((r: Partial<SavedRestore>) => nonEmpty(r.group) && typeof r.revision === 'object' && r.revision !== null)
       if (restoreValid) return value as SavedRollout
       return { region: value.region, aliases: value.aliases, codeDeploy: { deploymentId: value.codeDeploy.deploymentId } }
+    }
+    if (value.alb !== undefined) {
+      const { listener, stableArn, canaryArn, users } = value.alb
+      return [listener, stableArn, canaryArn].every(nonEmpty) && Array.isArray(users) ? (value as SavedRollout) : undefined
     }
     if (value.aliases.length === 0) return undefined
     const valid = value.aliases.every((a: Partial<SavedAlias>) => [a.functionName, a.alias, a.stable, a.target].every(nonEmpty))

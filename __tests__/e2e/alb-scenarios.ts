@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AlbBackend } from './alb-backends.js'
+import { describeRun, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
+
+let counter = 0
+/** A fresh load balancer per test (ALB names: 32 characters, letters, digits, hyphens). */
+function lbName(label: string): string {
+  counter += 1
+  return `${label}-${counter}-${process.pid % 10_000}`
+}
+
+/** The ALB scenarios every backend must pass, run against the bundled dist/ exactly as the runner runs it. */
+export function albScenarios(start: () => Promise<AlbBackend>): void {
+  let backend: AlbBackend
+  beforeAll(async () => {
+    backend = await start()
+  })
+  afterAll(async () => {
+    await backend?.stop()
+  })
+
+  function run(inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
+    return runAction({ inputs: { 'poll-interval': '1s', ...inputs }, env: { AWS_ENDPOINT_URL: backend.url }, timeoutMs: 60_000, ...extra })
+  }
+
+  async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (await predicate()) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error('condition not met in time')
+  }
+
+  const inputsFor = (name: string, listenerArn: string, more: Record<string, string> = {}) => ({
+    listener: listenerArn,
+    'target-group': `${name}-green`,
+    ...more,
+  })
+
+  describe('Application Load Balancer rollout', () => {
+    it('moves the weights through the stages with stickiness written, and promotes keeping blue at weight 0', async () => {
+      const name = lbName('promote')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      await backend.alarm(`${name}-5xx`, 'OK')
+      const seen: string[] = []
+      const running = run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 50%:1s, 100%', stickiness: '1h', alarms: `${name}-5xx` }))
+      let done = false
+      void running.finally(() => {
+        done = true
+      })
+      while (!done) {
+        const forward = await backend.forward(alb.listenerArn)
+        const line = `${forward.weights['blue']}:${forward.weights['green']}${forward.stickiness ? ` sticky ${forward.stickiness}` : ''}`
+        if (seen.at(-1) !== line) seen.push(line)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const main = await running
+      expect(main.failed, describeRun(main)).toBe(false)
+      expect(main.outputs).toMatchObject({ result: 'promoted', weight: '100', 'stable-version': `${name}-blue`, 'target-version': `${name}-green` })
+      expect(seen).toEqual(['1:0', '9:1 sticky 3600', '1:1 sticky 3600', '0:1'])
+      expect(await backend.tags(alb.listenerArn)).toEqual({})
+      expect(main.summary).toContain('✅ Promoted')
+      expect((await runPost(main)).stdout).toContain('Nothing to clean up.')
+    })
+
+    it('rolls back to blue when an alarm fires mid-bake', async () => {
+      const name = lbName('alarm')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const alarm = `${name}-5xx`
+      await backend.alarm(alarm, 'OK')
+      const running = run(inputsFor(name, alb.listenerArn, { stages: '10%:20s, 100%', alarms: alarm }))
+      await waitFor(async () => (await backend.forward(alb.listenerArn)).weights['green'] === 1)
+      await backend.alarm(alarm, 'ALARM', 'Threshold Crossed: 5xx')
+      const main = await running
+      expect(main.outputs).toMatchObject({ result: 'rolled-back', weight: '0', alarm })
+      expect(main.errors.join('\n')).toContain(`to target group ${name}-blue: alarm "${alarm}" is ALARM`)
+      expect(await backend.forward(alb.listenerArn)).toEqual({ weights: { blue: 1, green: 0 }, stickiness: undefined })
+      expect(await backend.tags(alb.listenerArn)).toEqual({})
+    })
+
+    it('the users stage creates its rule first and promote removes it', async () => {
+      const name = lbName('users')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const running = run(inputsFor(name, alb.listenerArn, { stages: 'users:2s, 100%', 'canary-users': 'header x-canary=internal' }))
+      await waitFor(async () => (await backend.rules(alb.listenerArn)).length === 1)
+      expect(await backend.rules(alb.listenerArn)).toEqual([{ priority: '1', groups: ['green'] }])
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      const main = await running
+      expect(main.outputs.result, describeRun(main)).toBe('promoted')
+      expect(main.stdout).toContain('Stage 1/2: canary users to version')
+      expect(await backend.rules(alb.listenerArn)).toEqual([])
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 0, green: 1 })
+    })
+
+    it('holds, then a second run resumes from the held weight and promotes', async () => {
+      const name = lbName('hold')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const held = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s' }))
+      expect(held.outputs, describeRun(held)).toMatchObject({ result: 'held', weight: '10' })
+      expect(await backend.tags(alb.listenerArn)).toMatchObject({
+        'canary-release:target': `${name}-green`,
+        'canary-release:weight': '10',
+        'canary-release:baked': 'true',
+      })
+      const resumed = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 50%:1s, 100%' }))
+      expect(resumed.outputs.result, describeRun(resumed)).toBe('promoted')
+      expect(resumed.stdout).toContain(`Resuming: version ${name}-green already takes 10% of traffic.`)
+      expect(resumed.stdout).toContain('The canary has been live since')
+      expect(resumed.stdout).not.toContain('Stage 1/3')
+    })
+
+    it('refuses, without touching it, a listener that forwards to a third group', async () => {
+      const name = lbName('foreign')
+      const alb = await backend.seed(name, { blue: 8, purple: 2 })
+      const main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(main.outputs.result).toBe('refused')
+      expect(main.errors.join('\n')).toContain('another rollout owns it')
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 8, purple: 2 })
+    })
+
+    it('a cancel (SIGINT) reverts traffic to blue and removes the users rule', async () => {
+      const name = lbName('cancel')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const main = await run(inputsFor(name, alb.listenerArn, { stages: 'users:1s, 10%:30s, 100%', 'canary-users': 'source-ip 10.0.0.0/8' }), {
+        signalAfter: { when: (out) => out.includes('Stage 2/3'), signal: 'SIGINT' },
+      })
+      expect(main.killedBy).toBe('SIGINT')
+      expect(main.outputs).toMatchObject({ result: 'rolled-back', weight: '0' })
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      expect(await backend.rules(alb.listenerArn)).toEqual([])
+    })
+
+    it('the post step rolls back when main was killed mid-rollout', async () => {
+      const name = lbName('kill')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:30s, 100%' }), {
+        signalAfter: { when: (out) => out.includes('(verified)'), signal: 'SIGKILL' },
+      })
+      expect(main.signal).toBe('SIGKILL')
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 9, green: 1 })
+      const post = await runPost(main)
+      expect(post.failed, describeRun(post)).toBe(false)
+      expect(post.stdout).toContain(`rolling back to target group ${name}-blue`)
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+    })
+  })
+}

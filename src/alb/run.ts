@@ -1,0 +1,236 @@
+import { cloudWatchClient } from '../aws/clients.js'
+import { alarmLink } from '../aws/links.js'
+import { systemClock } from '../core/clock.js'
+import { formatDuration } from '../core/duration.js'
+import { isFailure, type Outcome, Rollout } from '../core/engine.js'
+import { errorMessage, RefusalError } from '../core/errors.js'
+import { describeReading } from '../core/gate.js'
+import type { Config } from '../core/inputs.js'
+import { type SavedAlb, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
+import { holds } from '../core/stages.js'
+import type { StepContext, StepResult } from '../core/step.js'
+import { alarmGateFor } from '../gates/alarms.js'
+import { outcomeProgress, stageProgress, startProgress } from '../report/github-progress.js'
+import { createReporter } from '../report/github-reporter.js'
+import { renderSummary } from '../report/summary.js'
+import { elbv2Client } from './clients.js'
+import { groupName } from './forward.js'
+import { type AlbInputs, readAlbInputs } from './inputs.js'
+import { ListenerProvider } from './listener-provider.js'
+import { weightsFor } from './weights.js'
+
+function outputsOf(outcome: Outcome): Record<string, string> {
+  return {
+    result: outcome.result,
+    reason: outcome.reason ?? '',
+    weight: String(outcome.weight),
+    'stable-version': outcome.stableVersion ?? '',
+    'target-version': outcome.targetVersion ?? '',
+    alarm: outcome.alarm?.name ?? '',
+  }
+}
+
+function failureMessage(outcome: Outcome, resource: string): string {
+  const reason = outcome.reason ?? 'unknown reason'
+  switch (outcome.result) {
+    case 'rolled-back':
+      return `Rolled back ${resource} to target group ${outcome.stableVersion ?? '?'}: ${reason}`
+    case 'refused':
+      return `Refusing to start: ${reason}`
+    default:
+      return `Rollout of ${resource} failed: ${reason}`
+  }
+}
+
+/** The ALB provider for a run, with its two clients (the rollback's own, so throttled reads cannot spend its retries). */
+export function listenerRelease(region: string, alb: AlbInputs, targetGroup: string, known?: ConstructorParameters<typeof ListenerProvider>[0]['known']) {
+  const client = elbv2Client(region, 'write')
+  const rollbackClient = elbv2Client(region, 'rollback')
+  const provider = new ListenerProvider({
+    client,
+    rollbackClient,
+    target: alb.listener,
+    targetGroup,
+    stickinessSeconds: alb.stickinessSeconds,
+    users: alb.users,
+    ...(alb.runUrl ? { runUrl: alb.runUrl } : {}),
+    ...(known ? { known } : {}),
+  })
+  return {
+    provider,
+    destroy: () => {
+      client.destroy()
+      rollbackClient.destroy()
+    },
+  }
+}
+
+/** ALB mode: `deploy`, `rollback` or `plan` on a listener's (or rule's) forward action. */
+export async function runAlb(config: Config, context: StepContext): Promise<StepResult> {
+  const alb = readAlbInputs(config, context.input)
+  if (config.mode === 'rollback') return rollbackListener(config, alb, context)
+  if (config.mode === 'plan') return planListener(config, alb, context)
+  return deployListener(config, alb, context)
+}
+
+async function deployListener(config: Config, alb: AlbInputs, context: StepContext): Promise<StepResult> {
+  const release = listenerRelease(config.region, alb, alb.targetGroup ?? '')
+  const { provider } = release
+  const cloudWatch = cloudWatchClient(config.region)
+  const gate = alarmGateFor(config, cloudWatch, systemClock)
+  const reporter = await createReporter({
+    mode: config.github.status,
+    token: config.github.token,
+    environment: config.github.environment,
+    context: `canary/${provider.resource}`,
+    log: { info: (m) => context.log.info(m), warning: (m) => context.log.warning(m) },
+  })
+  const target = alb.targetGroup
+  void reporter.report(startProgress(target))
+  let started = false
+  const engine = new Rollout({
+    provider,
+    gate,
+    clock: systemClock,
+    log: context.log,
+    stages: config.stages,
+    pollMs: config.pollMs,
+    signal: context.signal,
+    ...(config.maxHoldMs !== undefined ? { maxHoldMs: config.maxHoldMs } : {}),
+    onEvent: (event, stage) => {
+      if (event.kind === 'shift' || event.kind === 'promote') void reporter.report(stageProgress(stage.index, stage.total, event.weight, target))
+    },
+    onFirstWrite: () => {
+      started = true
+      const saved: SavedAlb = {
+        listener: alb.listener.arn,
+        stableArn: provider.stableGroup ?? '',
+        canaryArn: provider.canaryGroup ?? '',
+        users: alb.users,
+      }
+      context.saveState(STATE_ROLLOUT, JSON.stringify({ region: config.region, aliases: [], alb: saved }))
+    },
+  })
+  try {
+    let outcome: Outcome
+    try {
+      outcome = await engine.run()
+    } catch (error) {
+      // A crash mid-rollout still puts traffic back on the stable group and removes the users' rule.
+      if (!started) throw error
+      context.log.error(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
+      await provider.rollback()
+      context.saveState(STATE_SETTLED, 'true')
+      throw error
+    }
+    await reporter.report(outcomeProgress(outcome))
+    const summary = renderSummary(outcome, {
+      resource: provider.resource,
+      resourceLink: provider.link,
+      alarms: gate.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
+      members: [],
+    })
+    const common = { outputs: outputsOf(outcome), summary, settled: !outcome.needsCleanup }
+    if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
+    if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted target group ${outcome.targetVersion ?? ''}.` }
+    return { ...common, conclusion: `Held at ${outcome.weight}%.` }
+  } finally {
+    release.destroy()
+    cloudWatch.destroy()
+  }
+}
+
+/** `mode: rollback`: all traffic back to the stable group, the users' rule and hold tags removed. */
+async function rollbackListener(config: Config, alb: AlbInputs, context: StepContext): Promise<StepResult> {
+  const probe = listenerRelease(config.region, alb, alb.targetGroup ?? '')
+  let pair: { stableArn: string; canaryArn: string } | undefined
+  try {
+    pair = await probe.provider.liveRollout(alb.targetGroup)
+  } finally {
+    probe.destroy()
+  }
+  const outputs = { result: 'rolled-back', reason: '', weight: '0', alarm: '' }
+  if (!pair) {
+    context.log.info('No canary to remove: traffic is already on one target group.')
+    return {
+      outputs: { ...outputs, 'stable-version': '', 'target-version': alb.targetGroup ?? '' },
+      settled: true,
+      summary: '## Canary release: ↩️ Nothing to roll back\n',
+    }
+  }
+  const release = listenerRelease(config.region, alb, pair.canaryArn, pair)
+  try {
+    const routing = await release.provider.rollback()
+    context.log.info(`${release.provider.resource} now routes ${routing} (verified)`)
+    const [stable, canary] = [groupName(pair.stableArn), groupName(pair.canaryArn)]
+    return {
+      outputs: { ...outputs, 'stable-version': stable, 'target-version': canary },
+      summary: `## Canary release: ↩️ Rolled back\n\n- ${release.provider.resource}: all traffic on target group ${stable} (${canary} at weight 0)\n`,
+      settled: true,
+    }
+  } finally {
+    release.destroy()
+  }
+}
+
+/** `mode: plan`: reads the listener, the canary group's health and the alarms; prints the schedule with ALB weights; writes nothing. */
+async function planListener(config: Config, alb: AlbInputs, context: StepContext): Promise<StepResult> {
+  const release = listenerRelease(config.region, alb, alb.targetGroup ?? '')
+  const cloudWatch = cloudWatchClient(config.region)
+  const { log } = context
+  try {
+    const problems: string[] = []
+    try {
+      const state = await release.provider.inspect()
+      log.info(`✓ ${release.provider.resource} routes ${state.description} (${state.ownership})`)
+      if (state.ownership === 'foreign') problems.push(`${release.provider.resource} forwards to another rollout's target groups`)
+    } catch (error) {
+      problems.push(error instanceof RefusalError ? error.message : `could not read ${release.provider.resource}: ${errorMessage(error)}`)
+    }
+    const reading = await alarmGateFor(config, cloudWatch, systemClock).check()
+    log.info(`${reading.status === 'pass' ? '✓' : '✗'} gate: ${describeReading(reading)}`)
+    if (reading.status !== 'pass') problems.push(`gate: ${describeReading(reading)}`)
+    let offset = 0
+    const rows = config.stages.map((stage, index) => {
+      const pair = weightsFor(stage.weight)
+      const share = stage.users ? 'canary users' : `${stage.weight}%`
+      const row = `| ${index + 1} | ${share} | ${stage.users ? '–' : `${pair.canary} : ${pair.stable}`} | +${formatDuration(offset)} | ${formatDuration(stage.bakeMs)} |`
+      offset += stage.bakeMs
+      return row
+    })
+    const table = ['| Stage | Share | ALB weights (canary : stable) | Starts at | Bake |', '|---|---|---|---|---|', ...rows].join('\n')
+    const held = holds(config.stages) ? `\n\nHolds at ${config.stages.at(-1)?.weight ?? 0}% after the last stage; a later run promotes.` : ''
+    log.info(table)
+    const summary = `## Canary release: plan for ${release.provider.resource}\n\n${table}${held}\n${problems.map((p) => `\n- ✗ ${p}`).join('')}\n`
+    const outputs = { result: 'planned', reason: problems.join('; '), weight: '0', 'stable-version': '', 'target-version': alb.targetGroup ?? '', alarm: '' }
+    if (problems.length > 0) return { outputs, summary, failure: `Plan found problems: ${problems.join('; ')}`, settled: true }
+    return { outputs, summary, settled: true, conclusion: 'Plan: every check passed; nothing was changed.' }
+  } finally {
+    release.destroy()
+    cloudWatch.destroy()
+  }
+}
+
+/** The post step: main left a canary live (killed, crashed): traffic back to the stable group, the users' rule removed. */
+export async function cleanUpListener(saved: { region: string; alb: SavedAlb }, context: StepContext): Promise<StepResult> {
+  const { parseListener } = await import('./inputs.js')
+  const alb: AlbInputs = {
+    listener: parseListener(saved.alb.listener),
+    targetGroup: saved.alb.canaryArn,
+    stickinessSeconds: undefined,
+    users: saved.alb.users,
+    runUrl: '',
+  }
+  const release = listenerRelease(saved.region, alb, saved.alb.canaryArn, { stableArn: saved.alb.stableArn, canaryArn: saved.alb.canaryArn })
+  try {
+    context.log.warning(
+      `The main step did not finish its rollout of ${release.provider.resource}: rolling back to target group ${groupName(saved.alb.stableArn)}.`,
+    )
+    const routing = await release.provider.rollback()
+    return { outputs: {}, settled: true, conclusion: `${release.provider.resource} now routes ${routing} (verified)` }
+  } catch (error) {
+    return { outputs: {}, failure: `Post-step rollback failed: ${errorMessage(error)}` }
+  } finally {
+    release.destroy()
+  }
+}
