@@ -2,7 +2,9 @@
  * npm run demo: two canary releases of a Lambda alias on the built-in AWS emulator, run from
  * the bundled dist/ exactly as the GitHub runner runs it. The first promotes; in the second an
  * alarm fires mid-bake and the action rolls back. A third release goes through CodeDeploy
- * (the emulator runs the deployment). Needs no AWS account and no Python.
+ * (the emulator runs the deployment). Then a server canary behind an Application Load Balancer:
+ * internal users first, then 10%, then everyone; and a second release that an alarm rolls back.
+ * Needs no AWS account and no Python. `npm run demo -- --alb` runs only the ALB part.
  */
 import { CodeDeployClient, CreateApplicationCommand, CreateDeploymentGroupCommand } from '@aws-sdk/client-codedeploy'
 import { startEmulator, type Emulator } from '../emulator/server.js'
@@ -136,4 +138,86 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+const WEB_ALARM = 'web-5xx'
+
+/** Requests each group served between two moments, from the simulated stream's RequestCount. */
+function served(emulator: Emulator, loadBalancer: string, groups: Record<string, string>, fromMs: number, toMs: number): string {
+  // Metrics are kept per second: count only the seconds wholly inside the window.
+  const [from, to] = [Math.ceil(fromMs / 1000) * 1000, Math.floor(toMs / 1000) * 1000]
+  return Object.entries(groups)
+    .map(([name, arn]) => {
+      const points = emulator.elbv2.traffic.datapoints(
+        'RequestCount',
+        { LoadBalancer: loadBalancer, TargetGroup: arn.split(':').at(-1) ?? '' },
+        'Sum',
+        from,
+        to,
+        1,
+      )
+      return `${name} ${points.reduce((sum, p) => sum + p.value, 0)}`
+    })
+    .join(', ')
+}
+
+/** A write's forward weights by group name, e.g. {"web-blue":9,"web-green":1}. */
+function weightsOf(write: { actions: { Forward?: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } }[] }): Record<string, number> {
+  const groups = write.actions.find((a) => a.Forward)?.Forward?.TargetGroups ?? []
+  return Object.fromEntries(groups.map((g) => [/targetgroup\/([^/]+)\//.exec(g.TargetGroupArn)?.[1] ?? g.TargetGroupArn, g.Weight]))
+}
+
+/** A server canary behind an ALB: internal users (header x-canary: internal) first, then 10%, then everyone. */
+async function serverCanary(): Promise<boolean> {
+  const emulator = await startEmulator()
+  const alb = emulator.elbv2.seed({
+    name: 'web',
+    groups: [
+      { name: 'web-blue', targets: 3 },
+      { name: 'web-green', targets: 3 },
+    ],
+    weights: { 'web-blue': 1, 'web-green': 0 },
+  })
+  emulator.seedAlarm(WEB_ALARM, 'OK')
+  // 200 requests/s; 5% of the clients are internal users who send the header.
+  emulator.elbv2.startTraffic({ listenerArn: alb.listenerArn, rps: 200, users: { share: 0.05, headers: { 'x-canary': 'internal' } } })
+  console.log(`\n\n━━━━━━━━ Server canary behind an Application Load Balancer ━━━━━━━━`)
+  console.log(`Seeded ALB web: listener forwards to web-blue (weight 1), web-green attached at weight 0; 200 req/s, 5% internal users`)
+  const env = { AWS_ENDPOINT_URL: emulator.url }
+  const inputs = { listener: alb.listenerArn, alarms: WEB_ALARM, 'poll-interval': '1s', stickiness: '1m', 'canary-users': 'header x-canary=internal' }
+  try {
+    const started = Date.now()
+    const release = await runAction({ inputs: { ...inputs, 'target-group': 'web-green', stages: 'users:3s, 10%:3s, 100%' }, env })
+    show('Release 1: web-green, stages users:3s, 10%:3s, 100%', release)
+    // Two more seconds of requests, so the last phase (everyone on web-green) shows in the counts.
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    const writes = emulator.elbv2.history().filter((h) => h.at >= started && h.operation !== 'DeleteRule')
+    console.log('\nWhat each write changed, and who got the requests until the next one:')
+    writes.forEach((write, i) => {
+      const next = writes[i + 1]?.at ?? Date.now()
+      const what = write.operation === 'CreateRule' ? 'users rule created' : JSON.stringify(emulator.elbv2.forward(alb.listenerArn) && weightsOf(write))
+      console.log(`  ${what.padEnd(34)} → ${served(emulator, alb.loadBalancer, alb.groups, write.at, next)}`)
+    })
+    console.log(`Listener now: ${JSON.stringify(emulator.elbv2.forward(alb.listenerArn))}, rules: ${emulator.elbv2.rules(alb.listenerArn).length}`)
+
+    // The next release deploys into web-blue (weight 0 since the promote) and shifts back.
+    const running = runAction({ inputs: { ...inputs, 'target-group': 'web-blue', stages: '10%:10s, 100%' }, env })
+    while (emulator.elbv2.forward(alb.listenerArn).weights['web-blue'] === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const firedAt = Date.now()
+    emulator.setAlarmState(WEB_ALARM, 'ALARM', 'Threshold Crossed: HTTPCode_Target_5XX_Count 12 >= 5')
+    console.log(`\n(demo) set ${WEB_ALARM} to ALARM while web-blue takes 10%`)
+    const rollback = await running
+    show('Release 2: web-blue, stages 10%:10s, 100% — the alarm fires mid-bake', rollback)
+    const write = emulator.elbv2.history().find((h) => h.at >= firedAt && h.operation === 'ModifyListener')
+    if (write) console.log(`\nAlarm to rollback write (ModifyListener): ${write.at - firedAt} ms (poll-interval 1s)`)
+    console.log(`Listener now: ${JSON.stringify(emulator.elbv2.forward(alb.listenerArn))}`)
+    return release.outputs['result'] === 'promoted' && rollback.outputs['result'] === 'rolled-back'
+  } finally {
+    emulator.elbv2.stopTraffic()
+    await emulator.close()
+  }
+}
+
+if (!process.argv.includes('--alb')) await main()
+const albOk = await serverCanary()
+console.log(albOk ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm.' : '\nServer canary demo did not go as expected.')
+if (!albOk) process.exitCode = 1
