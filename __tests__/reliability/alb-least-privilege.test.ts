@@ -15,11 +15,25 @@ const figures = new Figures('alb-least-privilege')
 afterAll(() => figures.flush())
 
 interface PolicyDocument {
-  Statement: { Action: string | string[] }[]
+  Statement: { Sid?: string; Effect?: string; Action: string | string[]; Resource?: string | string[] }[]
 }
 const actionsOf = (policy: PolicyDocument): string[] => policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort()
 const POLICY = JSON.parse(readFileSync(join(REPO_ROOT, 'policies', 'alb.json'), 'utf8')) as PolicyDocument
 const ACTIONS = actionsOf(POLICY)
+
+/**
+ * The published policy with its placeholders filled in for the emulator's account and the seeded
+ * load balancer (`web`), keeping only `actions`: the emulator checks Resource ARNs as well as actions.
+ */
+function enforced(actions: readonly string[], loadBalancer = 'web'): PolicyDocument {
+  const text = JSON.stringify(POLICY).replaceAll('REGION', 'us-east-1').replaceAll('ACCOUNT', '123456789012').replaceAll('LOAD_BALANCER', loadBalancer)
+  const doc = JSON.parse(text) as PolicyDocument
+  return {
+    Statement: doc.Statement.map((st) => ({ ...st, Action: actionsOf({ Statement: [st] }).filter((a) => actions.includes(a)) })).filter(
+      (st) => st.Action.length > 0,
+    ),
+  }
+}
 
 function readmePolicy(): PolicyDocument {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
@@ -65,7 +79,7 @@ async function scenario(name: Scenario, actions: string[], seedNumber: number): 
     switch (name) {
       case 'users-promote': {
         const alb = seed(emulator, false)
-        emulator.setPolicy(actions)
+        emulator.setPolicy(enforced(actions))
         const run = await runOn(emulator, { ...inputs, listener: alb.listenerArn, stages: 'users:1s, 100%', 'canary-users': 'header x-canary=1' })
         const clean = emulator.elbv2.rules(alb.listenerArn).length === 0 && Object.keys(emulator.elbv2.tags(alb.listenerArn)).length === 0
         const ok = run.outputs['result'] === 'promoted' && emulator.elbv2.forward(alb.listenerArn).weights['green'] === 1 && clean
@@ -73,7 +87,7 @@ async function scenario(name: Scenario, actions: string[], seedNumber: number): 
       }
       case 'rule-promote': {
         const alb = seed(emulator, true)
-        emulator.setPolicy(actions)
+        emulator.setPolicy(enforced(actions))
         const rule = alb.rules[0] ?? ''
         const run = await runOn(emulator, { ...inputs, listener: rule, stages: '10%:1s, 100%' })
         const ok = run.outputs['result'] === 'promoted' && emulator.elbv2.forward(rule).weights['green'] === 1
@@ -81,7 +95,7 @@ async function scenario(name: Scenario, actions: string[], seedNumber: number): 
       }
       case 'hold-then-resume': {
         const alb = seed(emulator, false)
-        emulator.setPolicy(actions)
+        emulator.setPolicy(enforced(actions))
         const held = await runOn(emulator, { ...inputs, listener: alb.listenerArn, stages: '10%:1s' })
         if (held.outputs['result'] !== 'held') return `first run: result ${held.outputs['result'] ?? '-'}${denied()}`
         const resumed = await runOn(emulator, { ...inputs, listener: alb.listenerArn, stages: '10%:1s, 100%' })
@@ -104,6 +118,23 @@ async function scenarios(actions: string[], seedBase: number, all: boolean): Pro
 describe('least privilege (ALB mode)', () => {
   it('README.md embeds exactly policies/alb.json', () => {
     expect(readmePolicy()).toEqual(POLICY)
+  })
+
+  it("the policy's Resource ARNs are enforced: scoped to another load balancer, the first shift is denied", async () => {
+    const outcome = await withEmulator(2_990, async (emulator) => {
+      const alb = seed(emulator, false)
+      emulator.setPolicy(enforced(ACTIONS, 'other'))
+      const run = await runOn(emulator, { 'target-group': 'green', alarms: ALARM, listener: alb.listenerArn, stages: '10%:1s, 100%' })
+      return {
+        result: run.outputs['result'],
+        denied: emulator
+          .calls()
+          .filter((c) => c.fault === 'denied')
+          .map((c) => c.operation),
+      }
+    })
+    expect(outcome.result).not.toBe('promoted')
+    expect(outcome.denied).toContain('ModifyListener')
   })
 
   it('the published actions are enough, and each one is needed', async () => {
