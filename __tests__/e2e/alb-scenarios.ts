@@ -131,6 +131,18 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(await backend.rules(alb.listenerArn)).toEqual([])
     })
 
+    it('rollback mode puts everything back on blue; plan mode shows the ALB weights and changes nothing', async () => {
+      const name = lbName('modes')
+      const alb = await backend.seed(name, { blue: 4, green: 1 })
+      const plan = await run(inputsFor(name, alb.listenerArn, { mode: 'plan', stages: 'users:5m, 12.5%:5m, 100%', 'canary-users': 'query beta=1' }))
+      expect(plan.outputs.result, describeRun(plan)).toBe('planned')
+      expect(plan.summary).toContain('| 2 | 12.5% | 1 : 7 | +5m | 5m |')
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 4, green: 1 })
+      const main = await run({ mode: 'rollback', listener: alb.listenerArn, 'target-group': `${name}-green` })
+      expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', 'stable-version': `${name}-blue`, 'target-version': `${name}-green` })
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+    })
+
     it('the post step rolls back when main was killed mid-rollout', async () => {
       const name = lbName('kill')
       const alb = await backend.seed(name, { blue: 1, green: 0 })
