@@ -222,7 +222,8 @@ describe('CodeDeploy mode, Lambda', () => {
   it("attaches a re-run to this commit's deployment and refuses another commit's", async () => {
     const { fn, app, dg } = await lambdaSetup()
     const commit = sha()
-    const inputs = { 'function-name': fn, version: '2', stages: '10%:30m, 100%', 'codedeploy-application': app, 'codedeploy-deployment-group': dg }
+    // 60 CodeDeploy minutes (9 s): the refused run and the re-run must start before the killed run's deployment ends, also on a loaded machine.
+    const inputs = { 'function-name': fn, version: '2', stages: '10%:60m, 100%', 'codedeploy-application': app, 'codedeploy-deployment-group': dg }
     const killed = await run(inputs, { env: { GITHUB_SHA: commit }, signalAfter: { when: (out) => out.includes('% on the new version'), signal: 'SIGKILL' } })
     expect(killed.signal).toBe('SIGKILL')
     const id = killed.outputs['deployment-id'] ?? ''
