@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js'
 import { formatDuration } from './duration.js'
 import { errorMessage, OwnershipError, RefusalError } from './errors.js'
-import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeReading, type Gate, type GateReading } from './gate.js'
+import { type AlarmFiring, type AlarmState, DEFAULT_MAX_UNREADABLE, describeReading, type Gate, type GateContext, type GateReading } from './gate.js'
 import type { Log } from './log.js'
 import { preflight } from './preflight.js'
 import { quote } from './quote.js'
@@ -399,7 +399,7 @@ export class Rollout {
     const stage = this.stages[this.stageIndex]
     if (!stage) return this.fail('internal: no stage to bake')
 
-    const reading = await this.readGate()
+    const reading = await this.readGate({ stageStartedAt: stage.startedAt ?? this.lastReadAt })
     if (reading === undefined) return
     const now = clock.now()
     const readable = reading.status !== 'inconclusive'
@@ -416,8 +416,9 @@ export class Rollout {
       for (const firing of reading.firing) {
         log.error(`Alarm ${quote(firing.name)} is ${firing.state}: ${firing.reason} (${firing.link})`)
       }
+      if (!alarm && reading.reason) log.error(reading.reason)
       log.endGroup()
-      return this.beginRollback('alarm', `alarm ${quote(alarm?.name ?? '?')} is ${alarm?.state ?? 'firing'}`)
+      return this.beginRollback('alarm', alarm ? `alarm ${quote(alarm.name)} is ${alarm.state}` : (reading.reason ?? 'the gate failed'))
     }
 
     if (reading.status === 'inconclusive') {
@@ -430,7 +431,13 @@ export class Rollout {
         return this.beginRollback('unreadable', `gates unreadable on ${this.unreadable} polls in this stage: ${reading.error ?? ''}`)
       }
     } else if (stage.bakedMs >= stage.bakeMs) {
-      // The bake completes only on a successful read taken at or after its end.
+      // The bake completes only on a successful read taken at or after its end, with enough evidence.
+      if (reading.shortfall?.blocks) {
+        stage.result = 'failed'
+        log.endGroup()
+        return this.beginRollback('alarm', reading.shortfall.reason)
+      }
+      if (reading.shortfall) log.warning(`Stage passes on too little evidence: ${reading.shortfall.reason}`)
       return await this.completeStage(stage)
     }
 
@@ -487,8 +494,8 @@ export class Rollout {
   // --- helpers -------------------------------------------------------------
 
   /** Reads the gates; on cancel mid-read, rolls back (or refuses if nothing was written). */
-  private async readGate(): Promise<GateReading | undefined> {
-    const reading = await this.options.gate.check(this.options.signal)
+  private async readGate(context?: GateContext): Promise<GateReading | undefined> {
+    const reading = await this.options.gate.check(this.options.signal, context)
     if (this.cancelled()) {
       if (this.wroteAnything) this.beginRollback('cancelled', 'the workflow was cancelled')
       else this.refuse('the workflow was cancelled before any change')

@@ -31,6 +31,21 @@ export interface GateReading {
   readonly alarms: readonly AlarmState[]
   /** For a missing alarm, existing alarms with near names (a typo's likely intent), when the gate looked. */
   readonly nearNames?: Readonly<Record<string, readonly string[]>>
+  /** Why the read failed when no alarm did (the canary analysis), in one line with the figures. */
+  readonly reason?: string | undefined
+  /** What else the read judged (the canary analysis), one short line each, for the log. */
+  readonly notes?: readonly string[]
+  /**
+   * Set when the read is green but short of the evidence a stage needs to pass on it (too few canary
+   * invocations): it may continue a bake; a bake that ends on it fails when `blocks`, else passes with a warning.
+   */
+  readonly shortfall?: { readonly reason: string; readonly blocks: boolean } | undefined
+}
+
+/** What a read during a bake knows about its stage. */
+export interface GateContext {
+  /** When the stage's weight went live (epoch ms): where a metric window starts. */
+  readonly stageStartedAt: number
 }
 
 /** A gate alarm's move into a failing state (ALARM, or INSUFFICIENT_DATA under the `alarm` policy), found in its history. */
@@ -44,7 +59,8 @@ export interface AlarmFiring {
 
 export interface Gate {
   readonly names: readonly string[]
-  check(signal?: AbortSignal): Promise<GateReading>
+  /** Without a context, the read is the pre-flight before any write (or between stages). */
+  check(signal?: AbortSignal, context?: GateContext): Promise<GateReading>
   /**
    * Every time a gate alarm went into a failing state since `since` (epoch ms): for the time nobody
    * polled, such as a hold waiting for approval. Throws when the history cannot be read.
@@ -55,11 +71,13 @@ export interface Gate {
 export function describeReading(reading: GateReading): string {
   if (reading.status === 'inconclusive') return `unreadable: ${reading.error ?? 'unknown error'}`
   if (reading.status === 'fail') {
-    return reading.firing.map((alarm) => (alarm.state === 'INSUFFICIENT_DATA' ? insufficientData(alarm) : `${alarm.name} is ${alarm.state}`)).join('; ')
+    const alarms = reading.firing.map((alarm) => (alarm.state === 'INSUFFICIENT_DATA' ? insufficientData(alarm) : `${alarm.name} is ${alarm.state}`))
+    return [...alarms, ...(reading.reason ? [reading.reason] : [])].join('; ')
   }
-  if (reading.alarms.length === 0) return 'no alarms configured'
+  const notes = (reading.notes ?? []).map((note) => `; ${note}`).join('')
+  if (reading.alarms.length === 0) return `no alarms configured${notes}`
   const insufficient = reading.insufficient.length > 0 ? ` (${reading.insufficient.length} INSUFFICIENT_DATA, counted OK)` : ''
-  return `${reading.alarms.length} alarm${reading.alarms.length === 1 ? '' : 's'} OK${insufficient}`
+  return `${reading.alarms.length} alarm${reading.alarms.length === 1 ? '' : 's'} OK${insufficient}${notes}`
 }
 
 /**

@@ -23,6 +23,8 @@ export interface Config {
   readonly alarms: AlarmSelection
   readonly pollMs: number
   readonly insufficientData: InsufficientDataPolicy
+  /** Per-version canary analysis (alias mode, CodeDeploy Lambda). */
+  readonly analysis: AnalysisSettings
   /** A held canary older than this is rolled back instead of resumed; undefined means no limit. */
   readonly maxHoldMs: number | undefined
   readonly region: string
@@ -38,6 +40,48 @@ export interface Config {
     /** The GitHub deployment environment (deployment mode). */
     readonly environment: string
   }
+}
+
+/** What each stage compares between the canary and the stable version; empty for `analysis: none`. */
+export type AnalysisComparison = 'errors' | 'duration'
+
+export interface AnalysisSettings {
+  readonly compare: readonly AnalysisComparison[]
+  /** Percentage points as a fraction: 1% is 0.01. */
+  readonly errorRateTolerance: number
+  /** Relative to the stable's p99, as a fraction: 20% is 0.2. */
+  readonly durationTolerance: number
+  readonly minInvocations: number
+}
+
+/** `errors`, `duration`, `errors, duration` (either order) or `none`. */
+export function parseAnalysis(value: string): AnalysisComparison[] {
+  const parts = value
+    .split(/[,\s]+/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+  if (parts.length === 1 && parts[0] === 'none') return []
+  const allowed: readonly string[] = ['errors', 'duration']
+  const bad = parts.find((p) => !allowed.includes(p))
+  if (parts.length === 0 || bad !== undefined) {
+    throw new InputError('analysis', `${quote(value)} is not one of errors, duration, "errors, duration" or none`)
+  }
+  return [...new Set(parts)].sort() as AnalysisComparison[]
+}
+
+/** A percentage written with its sign, e.g. `1%` or `0.5%`, within [0, max]; returned as a fraction. */
+export function parsePercent(input: string, value: string, max: number, example: string): number {
+  const match = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/.exec(value)
+  const number = match ? Number(match[1]) : Number.NaN
+  if (!Number.isFinite(number) || number > max) {
+    throw new InputError(input, `${quote(value)} is not a percentage from 0% to ${max}% like ${example}`)
+  }
+  return number / 100
+}
+
+export function parseMinInvocations(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InputError('min-invocations', `${quote(value)} is not a whole number of invocations like 0 or 100`)
+  return Number(value)
 }
 
 /** Reads one input by its action.yml name; '' when unset (what @actions/core returns). */
@@ -192,6 +236,12 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   const alarms = parseAlarmList(read('alarms'))
   const pollMs = parsePollInterval(get('poll-interval') || (codeDeploy ? '15s' : '10s'))
   const insufficientData = oneOf('insufficient-data', get('insufficient-data') || 'alarm', POLICIES)
+  const analysis: AnalysisSettings = {
+    compare: parseAnalysis(get('analysis') || 'errors'),
+    errorRateTolerance: parsePercent('error-rate-tolerance', get('error-rate-tolerance') || '1%', 100, '1% (percentage points over the stable)'),
+    durationTolerance: parsePercent('duration-tolerance', get('duration-tolerance') || '20%', 1000, '20% (of the stable p99)'),
+    minInvocations: parseMinInvocations(get('min-invocations') || '0'),
+  }
   const rawMaxHold = get('max-hold')
   const maxHoldMs = rawMaxHold === '' ? undefined : parseDuration(rawMaxHold)
   if (maxHoldMs === 0 || (rawMaxHold !== '' && maxHoldMs === undefined)) {
@@ -218,6 +268,7 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
     alarms,
     pollMs,
     insufficientData,
+    analysis,
     maxHoldMs,
     region,
     codeDeploy,
