@@ -43,6 +43,24 @@ export class EmulatorControl {
   async seedAlarm(name: string, state: AlarmState = 'OK', opts: { composite?: boolean; alarmRule?: string; reason?: string } = {}): Promise<void> {
     await this.call('POST', 'seed/alarm', { name, state, ...opts })
   }
+  /**
+   * Simulated invocations through FUNCTION:ALIAS (default alias live): `rate` per second in all,
+   * split by the alias's live weights; each version's error rate and median duration.
+   */
+  async setInvocations(spec: {
+    function: string
+    alias?: string
+    rate: number
+    versions?: Record<string, { errorRate?: number; durationMs?: number }>
+    errorRate?: number
+    durationMs?: number
+    metricDelayMs?: number
+  }): Promise<void> {
+    await this.call('POST', 'invocations', spec)
+  }
+  async stopInvocations(fn: string, alias = 'live'): Promise<void> {
+    await this.call('POST', 'invocations/stop', { function: fn, alias })
+  }
   calls(): Promise<CallRecord[]> {
     return this.call('GET', 'calls')
   }

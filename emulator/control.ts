@@ -82,6 +82,33 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
       )
       return done()
     }
+    case 'GET invocations':
+      return json(core.invocations.specs())
+    case 'POST invocations': {
+      const versions = body.versions
+      if (versions !== undefined && (typeof versions !== 'object' || versions === null || Array.isArray(versions))) {
+        throw new ApiError(400, 'BadRequest', 'versions must map version numbers to { errorRate, durationMs }')
+      }
+      core.setInvocations({
+        functionName: need<string>(body.function, 'function', isStr),
+        alias: typeof body.alias === 'string' && body.alias !== '' ? body.alias : 'live',
+        ratePerSecond: need<number>(body.rate, 'rate (invocations per second)', (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0),
+        ...(versions !== undefined && { versions: versions as Record<string, { errorRate?: number; durationMs?: number }> }),
+        ...(typeof body.errorRate === 'number' || typeof body.durationMs === 'number'
+          ? {
+              defaults: {
+                ...(typeof body.errorRate === 'number' && { errorRate: body.errorRate }),
+                ...(typeof body.durationMs === 'number' && { durationMs: body.durationMs }),
+              },
+            }
+          : {}),
+        ...(typeof body.metricDelayMs === 'number' && { metricDelayMs: body.metricDelayMs }),
+      })
+      return done()
+    }
+    case 'POST invocations/stop':
+      core.stopInvocations(need<string>(body.function, 'function', isStr), typeof body.alias === 'string' && body.alias !== '' ? body.alias : 'live')
+      return done()
     case 'POST seed/alarm': {
       const opts = {
         composite: body.composite === true,

@@ -4,6 +4,7 @@ import { createCodeDeployService } from './codedeploy/codedeploy.js'
 import { codeDeployControl, type CodeDeployControlApi } from './codedeploy/control.js'
 import { CodeDeployState, type CodeDeploySettings } from './codedeploy/progress.js'
 import { FaultInjector, type CallRecord, type FaultConfig, type PolicyDocument } from './faults.js'
+import { InvocationStreams, type InvocationStreamSpec } from './lambda/invocations.js'
 import { LambdaState, createLambdaService, type AliasHistoryEntry, type Weights } from './lambda/lambda.js'
 import type { EmulatedService } from './service.js'
 import { createElbv2Service } from './elbv2/elbv2.js'
@@ -31,6 +32,8 @@ export class EmulatorCore {
   readonly elbv2: Elbv2ControlApi
   /** Order matters only for routing; add new services (e.g. CodeDeploy) here. */
   readonly services: EmulatedService[]
+  /** Simulated invocations through aliases, published as Lambda's per-version metrics. */
+  readonly invocations: InvocationStreams
   private readonly callLog: CallRecord[] = []
 
   constructor(seed = 1, opts: EmulatorCoreOptions = {}) {
@@ -40,6 +43,8 @@ export class EmulatorCore {
     this.codedeploy = codeDeployControl(this.state.codedeploy)
     this.elbv2 = elbv2Control(this.state.elbv2, seed)
     this.faults = new FaultInjector(seed)
+    this.invocations = new InvocationStreams(lambda, cloudwatch.metrics, seed)
+    cloudwatch.beforeMetricsRead = (now) => this.invocations.advance(now)
     this.services = [
       createLambdaService(this.state.lambda),
       createCloudWatchService(this.state.cloudwatch),
@@ -89,6 +94,7 @@ export class EmulatorCore {
   /** Clears all state, faults, policy and logs. */
   reset(): void {
     for (const s of this.services) s.reset()
+    this.invocations.reset()
     this.faults.setFaults(null)
     this.faults.setPolicy(null)
     this.faults.rates.reset()
@@ -111,6 +117,15 @@ export class EmulatorCore {
     } else {
       lambda.createAlias(fn, { name: alias, functionVersion: version, weights }, null)
     }
+  }
+
+  /** Starts (or changes) a simulated invocation stream through an alias. */
+  setInvocations(spec: InvocationStreamSpec): void {
+    this.invocations.set(spec)
+  }
+
+  stopInvocations(functionName: string, alias: string): void {
+    this.invocations.stop(functionName, alias)
   }
 
   seedAlarm(name: string, state: AlarmState = 'OK', opts: SeedAlarmOptions = {}): void {

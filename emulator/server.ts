@@ -9,6 +9,7 @@ import { CONTROL_PREFIX, handleControl } from './control.js'
 import { EmulatorCore } from './core.js'
 import type { CallRecord, FaultConfig, PolicyDocument } from './faults.js'
 import { accessKeyIdFrom, type ApiRequest, type ApiResponse } from './http.js'
+import type { InvocationStreamSpec } from './lambda/invocations.js'
 import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 import { ApiError, type EmulatedService } from './service.js'
 import type { Elbv2ControlApi } from './elbv2/control.js'
@@ -30,6 +31,9 @@ export interface Emulator {
   seedFunction(name: string, opts?: { versions?: number }): void
   seedAlias(fn: string, alias: string, version: string, weights?: Weights): void
   seedAlarm(name: string, state?: AlarmState, opts?: { composite?: boolean; alarmRule?: string; reason?: string }): void
+  /** Simulated invocations through an alias (rate, and each version's error rate and duration). */
+  setInvocations(spec: InvocationStreamSpec): void
+  stopInvocations(functionName: string, alias: string): void
   /** CodeDeploy engine controls: time scale, hook answering, failure injection, instance counts. */
   codedeploy: CodeDeployControlApi
   /** Application Load Balancer seeding, target health and the simulated request stream. */
@@ -193,6 +197,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     seedFunction: (name, o) => core.seedFunction(name, o),
     seedAlias: (fn, alias, version, weights) => core.seedAlias(fn, alias, version, weights),
     seedAlarm: (name, state, o) => core.seedAlarm(name, state, o),
+    setInvocations: (spec) => core.setInvocations(spec),
+    stopInvocations: (fn, alias) => core.stopInvocations(fn, alias),
     codedeploy: core.codedeploy,
     elbv2: core.elbv2,
   }

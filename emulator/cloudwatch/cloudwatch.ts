@@ -1,6 +1,7 @@
 // CloudWatch (awsJson1_0, query-compatible): metric + composite alarms, their state and history.
 import { ACCOUNT_ID, REGION, parseJsonBody } from '../http.js'
 import { ApiError, jsonRpcError, jsonRpcOperation, type EmulatedService } from '../service.js'
+import { MetricStore } from './metrics.js'
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
 export type AlarmType = 'MetricAlarm' | 'CompositeAlarm'
@@ -84,10 +85,14 @@ export function ruleChildren(rule: string): string[] {
 export class CloudWatchState {
   readonly alarms = new Map<string, Alarm>()
   readonly history: AlarmHistoryItem[] = []
+  readonly metrics = new MetricStore()
+  /** Runs before every metric read: the simulated invocation streams publish what happened since the last read. */
+  beforeMetricsRead: (now: number) => void = () => {}
 
   reset(): void {
     this.alarms.clear()
     this.history.length = 0
+    this.metrics.reset()
   }
 
   putAlarm(type: AlarmType, name: string, input: Record<string, unknown>): Alarm {
@@ -378,6 +383,14 @@ export function createCloudWatchService(state: CloudWatchState): EmulatedService
           return ok(describeAlarms(state, body))
         case 'DescribeAlarmHistory':
           return ok(describeHistory(state, body))
+        case 'PutMetricData':
+          state.metrics.putMetricData(body, Date.now())
+          return ok()
+        case 'GetMetricData': {
+          const now = Date.now()
+          state.beforeMetricsRead(now)
+          return ok(state.metrics.getMetricData(body, now))
+        }
         default:
           throw new ApiError(400, 'InvalidAction', `Operation ${op} is not supported by the emulator`)
       }
