@@ -135,7 +135,7 @@ export async function conclude(
     case 'unreadable':
     case 'cancelled':
     case 'timed-out': {
-      const alarmOf = { alarm: end.kind === 'alarm' ? end.alarm : undefined, alarmName: end.kind === 'alarm' ? end.alarm.name : undefined }
+      const alarmOf = { alarm: end.kind === 'alarm' ? end.alarm : undefined, alarmName: end.kind === 'alarm' ? end.alarm?.name : undefined }
       let follow: FollowResult
       try {
         follow = await stopAndFollow(deps, deploymentId, end.reason, afterStop)

@@ -44,7 +44,8 @@ export type WatchEnd =
   | { readonly kind: 'ready'; readonly info: DeploymentInfo }
   /** Failed or Stopped by CodeDeploy (or by someone else). */
   | { readonly kind: 'ended'; readonly info: DeploymentInfo }
-  | { readonly kind: 'alarm'; readonly alarm: AlarmState; readonly reason: string; readonly detectedAt: number }
+  /** A firing alarm, or (alarm undefined) a failing canary analysis. */
+  | { readonly kind: 'alarm'; readonly alarm: AlarmState | undefined; readonly reason: string; readonly detectedAt: number }
   | { readonly kind: 'unreadable'; readonly reason: string; readonly detectedAt: number }
   | { readonly kind: 'cancelled'; readonly reason: string; readonly detectedAt: number }
   /** Still running after the watch's maximum wait: never left running unwatched, so it is stopped like an alarm. */
@@ -83,6 +84,9 @@ export class DeploymentWatcher {
   /** Requests in the latest poll: the steady state (the first poll also lists the target). */
   lastCallsPerPoll: number | undefined
   private targetId: string | undefined
+  /** When the new version's current (non-zero) weight went live, as near as the polls can tell. */
+  private weightSince: number | undefined
+  private lastPollAt: number | undefined
   private unreadableGate = 0
   private unreadableDeployment = 0
 
@@ -117,16 +121,21 @@ export class DeploymentWatcher {
     const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
     const before = this.deps.calls?.()
     const pollStartedAt = clock.now()
-    const [deployment, weight, reading] = await Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal)])
+    // The analysis window starts when the new version's current weight went live: at the latest, the poll before it was seen.
+    const context = this.weightSince === undefined ? undefined : { stageStartedAt: this.weightSince }
+    const [deployment, weight, reading] = await Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal, context)])
     const after = this.deps.calls?.()
     if (before !== undefined && after !== undefined) this.lastCallsPerPoll = after - before
+    if (weight !== undefined && weight !== this.weight) this.weightSince = weight > 0 ? (this.lastPollAt ?? pollStartedAt) : undefined
+    this.lastPollAt = pollStartedAt
     if (weight !== undefined) this.weight = weight
     if (!(deployment instanceof Error)) this.info = deployment
     this.record(deployment, reading)
 
     if (reading.status === 'fail') {
-      const alarm = reading.firing[0] as AlarmState
-      return { kind: 'alarm', alarm, reason: `alarm ${quote(alarm.name)} is ${alarm.state}: ${alarm.reason}`, detectedAt: pollStartedAt }
+      const alarm = reading.firing[0]
+      const reason = alarm ? `alarm ${quote(alarm.name)} is ${alarm.state}: ${alarm.reason}` : (reading.reason ?? 'the gate failed')
+      return { kind: 'alarm', alarm, reason, detectedAt: pollStartedAt }
     }
     if (reading.status === 'inconclusive') {
       this.unreadableGate += 1

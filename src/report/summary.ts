@@ -1,3 +1,4 @@
+import { ANALYSIS_HEADER, ANALYSIS_RULE, type AnalysisSummary, analysisCells, analysisNotes } from './analysis-summary.js'
 import { weightChart } from './chart.js'
 import { formatDuration } from '../core/duration.js'
 import type { Outcome, StageRecord } from '../core/engine.js'
@@ -11,6 +12,8 @@ export interface SummaryContext {
   readonly alarms: readonly { name: string; link: string; found?: boolean }[]
   /** Each function of a multi-function release. */
   readonly members: readonly MemberReport[]
+  /** The canary analysis's figures per stage, when it ran. */
+  readonly analysis?: AnalysisSummary | undefined
 }
 
 const RESULT_LINE: Record<Outcome['result'], string> = {
@@ -84,14 +87,20 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
   if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
   if (outcome.alarm) lines.push(alarmLine(outcome.alarm), '')
 
-  lines.push('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |', '|---|---|---|---|---|---|')
+  const analysis = context.analysis
+  lines.push(
+    `| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |${analysis ? ANALYSIS_HEADER : ''}`,
+    `|---|---|---|---|---|---|${analysis ? ANALYSIS_RULE : ''}`,
+  )
   outcome.stages.forEach((stage, index) => {
     const baked = stage.startedAt === undefined ? '–' : `${formatDuration(Math.round(stage.bakedMs / 1000) * 1000)} of ${formatDuration(stage.bakeMs)}`
     lines.push(
-      `| ${index + 1} | ${stage.users ? 'canary users' : `${stage.weight}%`} | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`,
+      `| ${index + 1} | ${stage.users ? 'canary users' : `${stage.weight}%`} | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |` +
+        (analysis ? analysisCells(analysis, stage) : ''),
     )
   })
   lines.push('')
+  if (analysis) lines.push(...analysisNotes(analysis, outcome.stages))
 
   const chart = weightChart(outcome)
   if (chart) lines.push(chart, '')
@@ -113,7 +122,12 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
     )
   }
   if (context.alarms.length === 0) {
-    lines.push('> [!WARNING]\n> No alarms were configured: stages passed on bake time alone.', '')
+    lines.push(
+      analysis
+        ? '> [!NOTE]\n> No alarms were configured: stages were judged by the canary analysis alone.'
+        : '> [!WARNING]\n> No alarms were configured: stages passed on bake time alone.',
+      '',
+    )
   } else {
     // An alarm that does not exist gets no console link: it would open an empty page.
     const gates = context.alarms.map((a) => (a.found === false ? `\`${cell(a.name).replace(/`/g, "'")}\` (not found)` : `[${cell(a.name)}](${a.link})`))

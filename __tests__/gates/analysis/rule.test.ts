@@ -78,8 +78,8 @@ describe('decision rule', () => {
     expect(alphaFor(1)).toBe(alphaFor(10))
   })
 
-  it('identical versions: at most 1% of 10,000 simulated stages roll back (every minute of each bake read)', () => {
-    const { rate } = falseRollbackRate(10_000)
+  it('identical versions: at most 1% of 3,000 simulated stages roll back (every minute of each bake read; the benchmark runs 10,000)', () => {
+    const { rate } = falseRollbackRate(3_000)
     expect(rate).toBeLessThanOrEqual(0.01)
   })
 
@@ -113,7 +113,7 @@ describe('decision rule', () => {
           expect(rolledBack).toBeLessThanOrEqual(9)
         },
       ),
-      { seed: 42, numRuns: 12 },
+      { seed: 42, numRuns: 6 },
     )
   })
 

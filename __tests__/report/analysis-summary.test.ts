@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import type { Outcome } from '../../src/core/engine.js'
+import type { StageAnalysis } from '../../src/gates/analysis/gate.js'
+import { lambdaSubject } from '../../src/gates/analysis/queries.js'
+import { judge, type RuleSettings } from '../../src/gates/analysis/rule.js'
+import { renderSummary } from '../../src/report/summary.js'
+
+const t0 = Date.UTC(2026, 10, 23, 12)
+const RULE: RuleSettings = { compare: ['errors', 'duration'], errorRateTolerance: 0.01, durationTolerance: 0.2, minRequests: 0, noun: 'invocations' }
+
+function outcome(): Outcome {
+  return {
+    result: 'rolled-back',
+    weight: 0,
+    stableVersion: '1',
+    targetVersion: '2',
+    alarm: undefined,
+    reason: 'orders:live: canary error rate 31.2% vs stable 1.0% (tolerance 1%)',
+    stages: [
+      { weight: 5, bakeMs: 300_000, startedAt: t0, bakedMs: 300_000, checks: 30, result: 'passed' },
+      { weight: 25, bakeMs: 300_000, startedAt: t0 + 300_000, bakedMs: 40_000, checks: 4, result: 'failed' },
+      { weight: 100, bakeMs: 0, startedAt: undefined, bakedMs: 0, checks: 0, result: 'pending' },
+    ],
+    events: [],
+    insufficient: [],
+    startedAt: t0,
+    endedAt: t0 + 341_000,
+    alreadyPromoted: false,
+    needsCleanup: false,
+  }
+}
+
+const subject = lambdaSubject('orders', 'live', '1', '2')
+const stage = (at: number, canary: [number, number, number], stable: [number, number, number]): StageAnalysis => ({
+  stageStartedAt: at,
+  at,
+  reports: [
+    {
+      subject,
+      judgement: judge({ requests: canary[0], errors: canary[1], p99: canary[2] }, { requests: stable[0], errors: stable[1], p99: stable[2] }, RULE),
+    },
+  ],
+})
+
+describe('summary with the canary analysis', () => {
+  const stages = new Map([
+    [t0, stage(t0, [0, 0, 0], [0, 0, 0])],
+    [t0 + 300_000, stage(t0 + 300_000, [250, 78, 120], [2300, 23, 110])],
+  ])
+  const text = renderSummary(outcome(), {
+    resource: 'orders:live',
+    resourceLink: undefined,
+    alarms: [{ name: 'orders-errors', link: 'https://console/alarm' }],
+    members: [],
+    analysis: { settings: 'errors (tolerance 1%) and p99 duration (tolerance 20%), min-invocations 0', stages },
+  })
+
+  it('each stage row carries both versions’ invocations, errors, error rate and p99, and the verdict', () => {
+    expect(text).toContain('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result | Canary | Stable | Analysis |')
+    expect(text).toContain(
+      '| 2 | 25% | 12:05:00 | 40s of 5m | 4 | ❌ failed | 250 inv, 78 err (31.2%), p99 120 ms | 2300 inv, 23 err (1.0%), p99 110 ms | ❌ worse |',
+    )
+    expect(text).toContain('| 3 | 100% | – | – | 0 | not reached | – | – | – |')
+  })
+
+  it('says in words that the analysis rolled back, with the figures', () => {
+    expect(text).toContain('**Why:** orders:live: canary error rate 31.2% vs stable 1.0% (tolerance 1%)')
+    expect(text).toMatch(
+      /\*\*Canary analysis rolled back orders:live in stage 2:\*\* version 2 failed 78 of 250 invocations \(31\.2%\) while version 1 failed 23 of 2300 \(1\.0%\)/,
+    )
+  })
+
+  it('says when a stage saw no traffic at all', () => {
+    expect(text).toContain('| 1 | 5% | 12:00:00 | 5m of 5m | 30 | ✅ passed | 0 inv, 0 err, p99 0 ms | 0 inv, 0 err, p99 0 ms | no traffic |')
+    expect(text).toContain('No traffic reached either version of orders:live during stage 1: its evidence was its alarms alone.')
+  })
+})
