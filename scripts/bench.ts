@@ -7,7 +7,7 @@
  * (it exits 1 only if it could not measure).
  *
  *   npm run bench                          all figures; writes BENCHMARKS.md
- *   npm run bench -- --only=cold,size      some figures (alarm, overhead, calls, cold, size, pacing); prints only
+ *   npm run bench -- --only=cold,size      some figures (alarm, analysis, overhead, calls, cold, size, pacing); prints only
  *   npm run bench -- --out=/tmp/bench.md   write the report elsewhere
  *
  * dist/ is copied to a temporary directory first, so every figure measures the same bundle even if
@@ -20,6 +20,10 @@ import os from 'node:os'
 import { join, relative } from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../__tests__/e2e/runner.js'
+import { falseRollbackRate } from '../__fixtures__/canary-sim.js'
+import { buildQueries, lambdaSubject } from '../src/gates/analysis/queries.js'
+import { judge } from '../src/gates/analysis/rule.js'
+import { stageWindow } from '../src/gates/analysis/window.js'
 import { bytes, markdownTable, max, median, min, ms, num, sleep, textTable } from './bench/stats.js'
 // Section `pacing` (issue 11, items 16-17) lives in its own file.
 import { measurePacing, pacingDetail, pacingRows, type PacingResult } from './bench/pacing.js'
@@ -49,7 +53,7 @@ const ALARMS_PER_CALL = 100
 const DIST_LIMIT_BYTES = 1_500_000
 const COLD_LIMIT_MS = 100
 
-const SECTIONS = ['alarm', 'overhead', 'calls', 'cold', 'size', 'pacing'] as const
+const SECTIONS = ['alarm', 'analysis', 'overhead', 'calls', 'cold', 'size', 'pacing'] as const
 type Section = (typeof SECTIONS)[number]
 
 // ---------------------------------------------------------------------------------------------
@@ -79,7 +83,7 @@ function parseArgs(argv: readonly string[]): Options {
     } else if (arg.startsWith('--out=')) {
       out = arg.slice('--out='.length)
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --only=alarm,overhead,calls,cold,size,pacing] [--out=FILE]')
+      console.log('usage: npm run bench [-- --only=alarm,analysis,overhead,calls,cold,size,pacing] [--out=FILE]')
       process.exit(0)
     } else {
       throw new Error(`unknown argument "${arg}"`)
@@ -274,11 +278,91 @@ async function overheadRun(bundle: Bundle, stages: string): Promise<OverheadSamp
 }
 
 // ---------------------------------------------------------------------------------------------
+// 2b. Canary analysis: bad data visible -> rollback call, and false rollbacks on identical versions
+
+interface AnalysisSample {
+  /** From the first poll whose read would already show the canary failing, to the rollback's UpdateAlias. */
+  rollbackMs: number
+  /** Polls that saw failing data before the one that rolled back (0: the first such poll decided). */
+  latePolls: number
+  /** Canary invocations visible at the deciding poll. */
+  canaryInvocations: number
+  /** Time from the shift to the rollback, of a 60 s bake. */
+  sinceShiftMs: number
+}
+
+const ANALYSIS_RUNS = 5
+const ANALYSIS_STAGES = '10%:60s, 100%'
+
+async function analysisRun(bundle: Bundle): Promise<AnalysisSample> {
+  const em = await startEmulator()
+  try {
+    const fn = 'bench-analysis'
+    em.seedFunction(fn, { versions: 2 })
+    em.seedAlias(fn, 'live', '1')
+    em.seedAlarm('bench-analysis-errors', 'OK')
+    // The canary fails 30% of 200 invocations/s x 10%; the stable 1%. The alarm stays green throughout.
+    em.setInvocations({ functionName: fn, alias: 'live', ratePerSecond: 200, defaults: { errorRate: 0.01 }, versions: { '2': { errorRate: 0.3 } } })
+    const run = await runAction({
+      entry: bundle.entry,
+      inputs: { 'function-name': fn, version: '2', stages: ANALYSIS_STAGES, alarms: 'bench-analysis-errors', 'poll-interval': `${POLL_MS / 1000}s` },
+      env: { AWS_ENDPOINT_URL: em.url },
+      timeoutMs: 120_000,
+    })
+    if (run.outputs['result'] !== 'rolled-back') throw new Error(`expected a rollback by the analysis:\n${runSummary(run)}`)
+    const calls = em.calls()
+    const writes = calls.filter((c) => c.service === 'lambda' && c.operation === 'UpdateAlias')
+    const shift = writes[0]
+    const rollback = writes[1]
+    if (!shift || !rollback) throw new Error(`no shift and rollback in the call log:\n${runSummary(run)}`)
+    const reads = calls.filter((c) => c.operation === 'GetMetricData' && c.at > shift.at && c.at <= rollback.at)
+    // What each poll could see: the same query, against the emulator's metrics as they stood at the poll.
+    const subject = lambdaSubject(fn, 'live', '1', '2')
+    const verdictAt = (at: number) => {
+      const window = stageWindow(shift.at, at)
+      const out = em.state.cloudwatch.metrics.getMetricData(
+        {
+          MetricDataQueries: buildQueries([subject], false, window.periodS),
+          StartTime: window.startTime.getTime() / 1000,
+          EndTime: window.endTime.getTime() / 1000,
+        },
+        at,
+      ) as { MetricDataResults: { Id: string; Values: number[] }[] }
+      const v = (id: string) => out.MetricDataResults.find((r) => r.Id === id)?.Values.reduce((a, b) => a + b, 0) ?? 0
+      const canary = { requests: v('s0_cr'), errors: v('s0_ce'), p99: undefined }
+      return {
+        failed:
+          judge(
+            canary,
+            { requests: v('s0_sr'), errors: v('s0_se'), p99: undefined },
+            { compare: ['errors'], errorRateTolerance: 0.01, durationTolerance: 0.2, minRequests: 0 },
+          ).verdict === 'fail',
+        canary: canary.requests,
+      }
+    }
+    const verdicts = reads.map((r) => ({ at: r.at, ...verdictAt(r.at) }))
+    const first = verdicts.findIndex((x) => x.failed)
+    const firstVisible = verdicts[first]
+    if (!firstVisible) throw new Error('no poll saw failing data before the rollback')
+    return {
+      rollbackMs: rollback.at - firstVisible.at,
+      latePolls: verdicts.length - 1 - first,
+      canaryInvocations: verdicts.at(-1)?.canary ?? 0,
+      sinceShiftMs: rollback.at - shift.at,
+    }
+  } finally {
+    await em.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // 3. API calls per poll
 
 interface CallsSample {
   polls: number
   describeAlarms: number
+  /** GetMetricData calls during the bake (the canary analysis, default analysis: errors). */
+  getMetricData: number
   lambdaDuringBake: number
   /** Lambda calls before the bake: preflight reads, the shift and its read-back. */
   lambdaBeforeBake: number
@@ -323,6 +407,7 @@ async function callsRun(bundle: Bundle, functions: number, alarms: number): Prom
     return {
       polls,
       describeAlarms: bakeReads.length,
+      getMetricData: calls.filter((c) => c.service === 'cloudwatch' && c.operation === 'GetMetricData' && c.at > firstWrite.at).length,
       lambdaDuringBake: lambda.filter((c) => c.at >= start && c.at <= end).length,
       lambdaBeforeBake: lambda.filter((c) => c.at < start).length,
       lambdaAfterBake: lambda.filter((c) => c.at > end).length,
@@ -422,6 +507,7 @@ interface Results {
   calls?: { functions: number; alarms: number; samples: CallsSample[] }[]
   cold?: ColdResult
   pacing?: PacingResult
+  analysis?: { samples: AnalysisSample[]; falseRollbacks: { rolledBack: number; stages: number; rate: number } }
 }
 
 function rowsFor(r: Results): Row[] {
@@ -434,6 +520,23 @@ function rowsFor(r: Results): Row[] {
       target: `≤ poll + 1 s = ${limit} ms`,
       measured: `median ${ms(median(v))}, max ${ms(max(v))}`,
       meets: max(v) <= limit,
+    })
+  }
+  if (r.analysis) {
+    const v = r.analysis.samples.map((s) => s.rollbackMs)
+    const late = r.analysis.samples.map((s) => s.latePolls)
+    rows.push({
+      figure: `Canary analysis: first poll showing bad data → rollback call (poll-interval ${POLL_MS / 1000}s, ${v.length} runs)`,
+      target: `≤ poll + 1 s = ${POLL_MS + 1000} ms`,
+      measured: `median ${ms(median(v))}, max ${ms(max(v))}; polls that saw it and did not act: max ${max(late)}`,
+      meets: max(v) <= POLL_MS + 1000,
+    })
+    const f = r.analysis.falseRollbacks
+    rows.push({
+      figure: `Canary analysis: false rollbacks, identical versions (${f.stages.toLocaleString('en-US')} simulated stages)`,
+      target: '≤ 1%',
+      measured: `${f.rolledBack} (${(f.rate * 100).toFixed(2)}%)`,
+      meets: f.rate <= 0.01,
     })
   }
   if (r.overhead) {
@@ -453,11 +556,12 @@ function rowsFor(r: Results): Row[] {
       const expected = Math.ceil(c.alarms / ALARMS_PER_CALL)
       const perPoll = median(c.samples.map((s) => s.describeAlarms / s.polls))
       const lambda = c.samples.map((s) => s.lambdaDuringBake)
+      const metricsPerPoll = median(c.samples.map((s) => s.getMetricData / s.polls))
       rows.push({
         figure: `API calls per poll, ${c.functions} function${c.functions === 1 ? '' : 's'} × ${c.alarms} alarms`,
-        target: `DescribeAlarms = ${expected}; Lambda during bake = 0`,
-        measured: `DescribeAlarms ${num(perPoll)}/poll; Lambda during bake ${num(median(lambda))} (max ${max(lambda)})`,
-        meets: perPoll === expected && max(lambda) === 0,
+        target: `DescribeAlarms = ${expected}; GetMetricData = 1; Lambda during bake = 0`,
+        measured: `DescribeAlarms ${num(perPoll)}/poll; GetMetricData ${num(metricsPerPoll)}/poll; Lambda during bake ${num(median(lambda))} (max ${max(lambda)})`,
+        meets: perPoll === expected && metricsPerPoll === 1 && max(lambda) === 0,
       })
     }
   }
@@ -530,6 +634,29 @@ function detailSections(r: Results, bundle: Bundle): string[] {
       '',
       `Median ${ms(median(s.map((x) => x.rollbackMs)))}, min ${ms(min(s.map((x) => x.rollbackMs)))}, max ${ms(max(s.map((x) => x.rollbackMs)))}; ` +
         `poll → rollback median ${ms(median(s.map((x) => x.rollbackMs - x.detectMs)))}.`,
+      '',
+    )
+  }
+  if (r.analysis) {
+    const s = r.analysis.samples
+    const f = r.analysis.falseRollbacks
+    out.push(
+      '### Canary analysis',
+      '',
+      `One function, one alarm that stays OK, stages \`${ANALYSIS_STAGES}\`, \`poll-interval: ${POLL_MS / 1000}s\`, default \`analysis: errors\`. ` +
+        "The emulator's simulated stream sends 200 invocations/s through the alias, split by its live weights; version 2 fails 30% of them, " +
+        'version 1 1%. For every `GetMetricData` the emulator received between the shift and the rollback, the benchmark re-runs the ' +
+        "same query against the emulator's metrics as they stood at that moment and applies the decision rule: the first poll whose data " +
+        'already shows the failure is the start; the rollback `UpdateAlias` is the end. "Late polls" are polls that could have rolled back and did not.',
+      '',
+      markdownTable(
+        ['Run', 'First poll showing it → rollback call', 'Late polls', 'Shift → rollback call', 'Canary invocations at the decision'],
+        s.map((x, i) => [String(i + 1), ms(x.rollbackMs), String(x.latePolls), ms(x.sinceShiftMs), String(x.canaryInvocations)]),
+      ),
+      '',
+      `False rollbacks: \`falseRollbackRate(10_000)\` from \`__fixtures__/canary-sim.ts\` (seed 2026) simulates 10,000 stages of identical versions ` +
+        '(error rate 0 or up to 30%, weight 1-50%, 1-5,000 invocations a minute, bakes of 1-30 minutes) and applies the rule at every minute of each bake, ' +
+        `as the gate reads CloudWatch: ${f.rolledBack} of ${f.stages.toLocaleString('en-US')} rolled back (${(f.rate * 100).toFixed(2)}%).`,
       '',
     )
   }
@@ -736,6 +863,21 @@ async function main(): Promise<void> {
         log(`  run ${i + 1}: delay ${ms(s.delayMs)}, next poll +${ms(s.detectMs)}, rollback call +${ms(s.rollbackMs)}`)
       }
       results.alarm = samples
+    }
+    if (opts.only.has('analysis')) {
+      log(`\n[analysis] false rollbacks over 10,000 simulated identical stages …`)
+      const falseRollbacks = falseRollbackRate(10_000)
+      log(`  ${falseRollbacks.rolledBack} of ${falseRollbacks.stages} (${(falseRollbacks.rate * 100).toFixed(2)}%)`)
+      log(`[analysis → rollback] ${ANALYSIS_RUNS} runs, stages "${ANALYSIS_STAGES}", 200 invocations/s, canary 30% errors, alarm green`)
+      const samples: AnalysisSample[] = []
+      for (let i = 0; i < ANALYSIS_RUNS; i++) {
+        const s = await analysisRun(bundle)
+        samples.push(s)
+        log(
+          `  run ${i + 1}: rollback call ${ms(s.rollbackMs)} after the first poll showing it (${s.latePolls} late polls), ${ms(s.sinceShiftMs)} after the shift, ${s.canaryInvocations} canary invocations`,
+        )
+      }
+      results.analysis = { samples, falseRollbacks }
     }
     if (opts.only.has('overhead')) {
       results.overhead = new Map()

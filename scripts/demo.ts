@@ -1,7 +1,8 @@
 /**
  * npm run demo: two canary releases of a Lambda alias on the built-in AWS emulator, run from
  * the bundled dist/ exactly as the GitHub runner runs it. The first promotes; in the second an
- * alarm fires mid-bake and the action rolls back. A third release goes through CodeDeploy
+ * alarm fires mid-bake and the action rolls back; in the third the canary fails 30% of its calls
+ * behind green alarms and the canary analysis rolls it back. A further release goes through CodeDeploy
  * (the emulator runs the deployment). Then a server canary behind an Application Load Balancer:
  * internal users first, then 10%, then everyone; and a second release that an alarm rolls back.
  * Needs no AWS account and no Python. `npm run demo -- --alb` runs only the ALB part.
@@ -107,6 +108,10 @@ async function main(): Promise<void> {
   emulator.seedAlias(FUNCTION, 'live', '1')
   emulator.seedAlarm(ALARM, 'OK')
   console.log(`Seeded ${FUNCTION} with versions 1–3, ${aliasLine(emulator)}, alarm ${ALARM} OK`)
+  // Traffic through the alias, split by its live weights: every version healthy for now.
+  const healthy = { errorRate: 0.01, durationMs: 80 }
+  emulator.setInvocations({ functionName: FUNCTION, alias: 'live', ratePerSecond: 200, defaults: healthy })
+  console.log('Simulated traffic: 200 invocations/s through the alias, 1% errors, ~80 ms')
 
   const inputs = { 'function-name': FUNCTION, alias: 'live', alarms: ALARM, 'poll-interval': '1s' }
   const env = { AWS_ENDPOINT_URL: emulator.url }
@@ -127,10 +132,38 @@ async function main(): Promise<void> {
     const rollbackWrite = emulator.aliasHistory().find((entry) => entry.at >= firedAt && entry.function === FUNCTION && Object.keys(entry.weights).length === 0)
     console.log(`\nAfter release 2: ${aliasLine(emulator)}`)
     if (rollbackWrite) console.log(`Alarm to rollback write: ${rollbackWrite.at - firedAt} ms (poll-interval 1s)`)
+
+    // Release 3: version 3 now fails 30% of its invocations, but the alarm watches the whole function and stays OK.
+    emulator.setInvocations({
+      functionName: FUNCTION,
+      alias: 'live',
+      ratePerSecond: 200,
+      defaults: healthy,
+      versions: { '3': { errorRate: 0.3, durationMs: 80 } },
+    })
+    emulator.setAlarmState(ALARM, 'OK', 'Threshold not crossed: the alias error rate stays under the alarm threshold')
+    console.log(`\n(demo) version 3 now fails 30% of its invocations; ${ALARM} stays OK throughout`)
+    const broken = await runAction({ inputs: { ...inputs, version: '3', stages: '10%:60s, 100%' }, env })
+    show('Release 3: version 3, stages 10%:60s, 100% — a broken canary behind green alarms', broken)
+    console.log(`\nAfter release 3: ${aliasLine(emulator)}`)
+    console.log(`Why: ${broken.outputs['reason'] ?? '?'} (caught ${(broken.durationMs / 1000).toFixed(1)} s into a 60 s bake)`)
+
+    emulator.stopInvocations(FUNCTION, 'live')
     emulator.setAlarmState(ALARM, 'OK', 'Threshold Crossed: no datapoints were breaching.')
     const codeDeploy = await codeDeployRelease(emulator)
-    const ok = promote.exitCode === 0 && rollback.exitCode === 1 && rollback.outputs['result'] === 'rolled-back' && codeDeploy
-    console.log(ok ? '\nDemo finished: one promote, one rollback on alarm, one CodeDeploy release.' : '\nDemo did not go as expected.')
+    const ok =
+      codeDeploy &&
+      promote.exitCode === 0 &&
+      rollback.exitCode === 1 &&
+      rollback.outputs['result'] === 'rolled-back' &&
+      broken.exitCode === 1 &&
+      broken.outputs['result'] === 'rolled-back' &&
+      (broken.outputs['reason'] ?? '').includes('canary error rate')
+    console.log(
+      ok
+        ? '\nDemo finished: one promote, one rollback on alarm, one rollback by the canary analysis, one CodeDeploy release.'
+        : '\nDemo did not go as expected.',
+    )
     process.exitCode = ok ? 0 : 1
   } finally {
     emulator.seedAlarm(ALARM, 'OK')
