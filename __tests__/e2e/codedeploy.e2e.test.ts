@@ -190,6 +190,28 @@ describe('CodeDeploy mode, Lambda', () => {
     expect((await runPost(main)).stdout).toContain('Nothing to clean up.')
   })
 
+  it('stops a bad canary behind a green alarm by the canary analysis, with rollback', async () => {
+    const { fn, app, dg, alarm } = await lambdaSetup()
+    // The AppSpec's versions: 1 (the alias's current) and 2, which fails 30% of its calls.
+    emu.setInvocations({ functionName: fn, alias: 'live', ratePerSecond: 500, defaults: { errorRate: 0.01 }, versions: { '2': { errorRate: 0.3 } } })
+    try {
+      const main = await run({
+        'function-name': fn,
+        version: '2',
+        stages: '10%:30m, 100%',
+        alarms: alarm,
+        'codedeploy-application': app,
+        'codedeploy-deployment-group': dg,
+      })
+      expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
+      expect(main.outputs['reason']).toMatch(new RegExp(`${fn}:live: canary error rate \\d+\\.\\d% vs stable \\d\\.\\d% \\(tolerance 1%\\)`))
+      expect(routing(fn)).toEqual({ version: '1', weights: {} })
+      expect(emu.calls().some((c) => c.operation === 'StopDeployment')).toBe(true)
+    } finally {
+      emu.stopInvocations(fn, 'live')
+    }
+  })
+
   it("reports CodeDeploy's own failure with its code and message", async () => {
     const { fn, app, dg } = await lambdaSetup()
     emu.codedeploy.failNext(dg, { code: 'HEALTH_CONSTRAINTS', afterMinutes: 1 })

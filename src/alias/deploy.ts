@@ -7,6 +7,8 @@ import type { Config } from '../core/inputs.js'
 import { type SavedRollout, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
 import type { StepContext, StepResult } from '../core/step.js'
 import { alarmGateFor } from '../gates/alarms.js'
+import { lambdaSubject } from '../gates/analysis/queries.js'
+import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
 import { outcomeProgress, stageProgress, startProgress } from '../report/github-progress.js'
 import { createReporter, type Reporter, runUrl } from '../report/github-reporter.js'
 import { renderSummary } from '../report/summary.js'
@@ -64,7 +66,15 @@ export async function deployAliases(config: Config, context: StepContext): Promi
   const release = aliasRelease(config.region, specsFor(config.targets), runUrl())
   const cloudWatch = cloudWatchClient(config.region)
   const { provider } = release
-  const gate = alarmGateFor(config, cloudWatch, systemClock)
+  const alarms = alarmGateFor(config, cloudWatch, systemClock)
+  // Each member's versions are known once the engine has inspected it, before the pre-flight read.
+  const analysis = analysisGateFor(config, cloudWatch, systemClock, () =>
+    release.members.map((member, i) =>
+      lambdaSubject(config.targets[i]?.functionName ?? '', config.targets[i]?.alias ?? '', member.stableVersion ?? '', member.targetVersion),
+    ),
+  )
+  const gate = withAnalysis(alarms, analysis, config.analysis)
+  context.log.info(`Canary analysis: ${describeAnalysis(config.analysis)}`)
   const reporter = await githubReporter(config, provider.resource, context)
   const target = config.targets.length === 1 ? config.targets[0]?.version : undefined
   void reporter.report(startProgress(target))
@@ -103,8 +113,9 @@ export async function deployAliases(config: Config, context: StepContext): Promi
     const summary = renderSummary(outcome, {
       resource: provider.resource,
       resourceLink: provider.link,
-      alarms: gate.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
+      alarms: alarms.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
       members: provider instanceof FleetProvider ? provider.report() : [],
+      analysis: analysisSummary(analysis, config.analysis),
     })
     const common = { outputs: outputsOf(outcome), summary, settled: !outcome.needsCleanup }
     if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }

@@ -1,3 +1,4 @@
+import { describeReading } from '../core/gate.js'
 import { preflight } from '../core/preflight.js'
 import { GetAliasCommand, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { type CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch'
@@ -7,6 +8,8 @@ import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
 import { errorMessage } from '../core/errors.js'
 import { alarmGateFor } from '../gates/alarms.js'
+import { lambdaSubject } from '../gates/analysis/queries.js'
+import { analysisGateFor, describeAnalysis } from '../gates/analysis/setup.js'
 import type { Config } from '../core/inputs.js'
 import type { StepContext, StepResult } from '../core/step.js'
 import { holds, type Stage } from '../core/stages.js'
@@ -107,12 +110,25 @@ export async function planAliases(config: Config, context: StepContext): Promise
       if (!verdict.ok) throw new Error(verdict.message)
       return verdict.detail
     })
+    const analysis = analysisGateFor(config, cloudWatch, systemClock, () =>
+      release.members.map((member, i) =>
+        lambdaSubject(config.targets[i]?.functionName ?? '', config.targets[i]?.alias ?? '', member.stableVersion ?? '', member.targetVersion),
+      ),
+    )
+    context.log.info(`Canary analysis: ${describeAnalysis(config.analysis)}`)
+    if (analysis) {
+      await check('canary analysis: cloudwatch:GetMetricData', async () => {
+        const reading = await analysis.check()
+        if (reading.status !== 'pass') throw new Error(reading.error ?? describeReading(reading))
+        return (reading.notes ?? []).join('; ')
+      })
+    }
     // History is read only when a held canary with alarms is resumed.
     if (gate.names.length > 0) await check('alarm history: cloudwatch:DescribeAlarmHistory', () => probeAlarmHistory(cloudWatch))
     context.log.endGroup()
 
     const rows = schedule(config.stages)
-    const table = renderSchedule(rows, holds(config.stages))
+    const table = `${renderSchedule(rows, holds(config.stages))}\n\nCanary analysis: ${describeAnalysis(config.analysis)}.`
     context.log.info(`Schedule:\n${table}`)
     const ready = problems.length === 0
     return {

@@ -2,7 +2,10 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
 import { systemClock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
+import { GetAliasCommand } from '@aws-sdk/client-lambda'
 import { alarmGateFor } from '../gates/alarms.js'
+import { lambdaSubject, type Subject } from '../gates/analysis/queries.js'
+import { analysisGateFor, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
 import { createReporter } from '../report/github-reporter.js'
 import type { Config } from '../core/inputs.js'
 import type { StepContext, StepResult } from '../core/step.js'
@@ -48,7 +51,23 @@ export async function runCodeDeploy(config: Config, context: StepContext): Promi
   const stopClient: CodeDeployClient = codeDeployClient(region, 'rollback')
   const cloudWatch = count(cloudWatchClient(region), counter)
   const lambda = inputs.platform === 'Lambda' ? lambdaClient(region, 'poll') : undefined
-  const gate = alarmGateFor({ ...config, region }, cloudWatch, systemClock)
+  const alarms = alarmGateFor({ ...config, region }, cloudWatch, systemClock)
+  // Lambda only: the versions come from the AppSpec (the alias's current version, and the target); the
+  // per-version metrics exist for Lambda alone, so ECS and EC2/on-prem are judged by their alarms.
+  const analysisSubjects: Subject[] = []
+  const analysis = inputs.platform === 'Lambda' ? analysisGateFor(config, cloudWatch, systemClock, () => analysisSubjects) : undefined
+  if (analysis && inputs.lambda && lambda && config.mode !== 'rollback') {
+    const target = inputs.lambda
+    try {
+      const alias = await lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias }))
+      const stable = alias.FunctionVersion ?? ''
+      if (stable !== '' && stable !== target.version) analysisSubjects.push(lambdaSubject(target.functionName, target.alias, stable, target.version))
+    } catch (error) {
+      log.warning(`Canary analysis: could not read ${target.functionName}:${target.alias} (${errorMessage(error)}); the alarms alone gate this deployment`)
+    }
+    log.info(`Canary analysis: ${describeAnalysis(config.analysis)} (CodeDeploy decides when a stage ends, so min-invocations does not apply)`)
+  }
+  const gate = withAnalysis(alarms, analysis, config.analysis)
   const ids: string[] = []
   const deps: ReleaseDeps = {
     client,
@@ -104,7 +123,7 @@ export async function runCodeDeploy(config: Config, context: StepContext): Promi
     const outputs = { ...outputsOf(outcome), ...(ids.length === 0 ? { 'deployment-id': outcome.deployments.map((d) => d.id).join(',') } : {}) }
     if (outcome.callsPerPoll !== undefined) log.info(`API calls per poll: ${outcome.callsPerPoll} (CodeDeploy and CloudWatch).`)
     await reporter.report(outcomeProgress(outcome))
-    const summary = renderSummary(outcome, { what: what(inputs), region, alarms: gate.names })
+    const summary = renderSummary(outcome, { what: what(inputs), region, alarms: alarms.names })
     const common = { outputs, summary, settled: outcome.settled }
     const failed = config.mode === 'rollback' ? outcome.result !== 'rolled-back' : isFailure(outcome)
     if (failed) return { ...common, failure: failureMessage(outcome, what(inputs)) }
