@@ -1,4 +1,4 @@
-import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchClient, GetMetricDataCommand, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -34,8 +34,11 @@ function liveAlias(version: string, weights: Record<string, number> = {}) {
   return () => state
 }
 
-const alarms = (state: 'OK' | 'ALARM') =>
+const alarms = (state: 'OK' | 'ALARM') => {
   cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'orders-errors', StateValue: state, StateReason: 'threshold' }] })
+  // The canary analysis (default analysis: errors) reads the per-version metrics: no traffic here.
+  cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] })
+}
 
 const INPUTS = { 'function-name': 'orders', alias: 'live', version: '2', stages: '100%', alarms: 'orders-errors' }
 

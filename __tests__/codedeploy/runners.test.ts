@@ -1,4 +1,4 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchClient, GetMetricDataCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import {
   CodeDeployClient,
   GetDeploymentCommand,
@@ -39,6 +39,8 @@ beforeEach(() => {
   codeDeploy.on(GetDeploymentConfigCommand).resolves({ deploymentConfigInfo: { computePlatform: 'Lambda' } })
   lambda.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '1' })
   cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'orders-errors', StateValue: 'OK' }] })
+  // The canary analysis (default analysis: errors) reads the per-version metrics: no traffic here.
+  cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] })
 })
 
 describe('runCodeDeploy (CodeDeploy mode, without the toolkit)', () => {
