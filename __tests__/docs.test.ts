@@ -146,3 +146,12 @@ describe('README links', () => {
     }
   })
 })
+
+describe('README examples read only outputs the action declares', () => {
+  it('every steps.<id>.outputs.<name> of the action in the README is in action.yml', () => {
+    const declared = Object.keys((parse(read('action.yml')) as { outputs: Record<string, unknown> }).outputs)
+    const used = [...read('README.md').matchAll(/steps\.canary\.outputs\.([\w-]+)/g)].map((m) => m[1] ?? '')
+    expect(used).toContain('reason')
+    expect(used.filter((name) => !declared.includes(name))).toEqual([])
+  })
+})

@@ -75,6 +75,10 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       const held = await run({ 'function-name': fn, version: '2', stages: '10%:1s' })
       expect(held.failed, describeRun(held)).toBe(false)
       expect(held.outputs).toMatchObject({ result: 'held', weight: '10' })
+      // A green step with traffic split gets a notice (and a summary banner) saying how to go on.
+      expect(held.notices.join('\n')).toContain('is held with traffic split: version 2 takes 10%, version 1 the rest')
+      expect(held.notices.join('\n')).toContain('mode: rollback')
+      expect(held.summary).toContain('> [!IMPORTANT]')
       expect(await backend.routing(fn)).toEqual({ version: '1', weights: { '2': 0.1 } })
       expect((await runPost(held)).stdout).toContain('Nothing to clean up.')
 
@@ -163,6 +167,10 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       expect(main.failed).toBe(true)
       expect(main.outputs.result).toBe('refused')
       expect(main.errors.join('\n')).toContain(`alarm not found: "${fn}-typo"`)
+      // The summary links the alarm that exists, not the one that does not.
+      expect(main.summary).toContain(`\`${fn}-typo\` (not found)`)
+      expect(main.summary).not.toContain(`alarm/${fn}-typo`)
+      expect(main.summary).toContain(`alarm/${fn}-real`)
       expect(await backend.routing(fn)).toEqual({ version: '1', weights: {} })
     })
 

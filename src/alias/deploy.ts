@@ -11,7 +11,7 @@ import { lambdaSubject } from '../gates/analysis/queries.js'
 import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
 import { outcomeProgress, stageProgress, startProgress } from '../report/github-progress.js'
 import { createReporter, type Reporter, runUrl } from '../report/github-reporter.js'
-import { renderSummary } from '../report/summary.js'
+import { holdNotice, renderSummary } from '../report/summary.js'
 import { FleetProvider } from './fleet-provider.js'
 import { type AliasRelease, aliasRelease, specsFor } from './release.js'
 
@@ -113,14 +113,16 @@ export async function deployAliases(config: Config, context: StepContext): Promi
     const summary = renderSummary(outcome, {
       resource: provider.resource,
       resourceLink: provider.link,
-      alarms: alarms.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
+      // An alarm CloudWatch did not return gets no console link (it would open an empty page).
+      alarms: alarms.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')), found: !alarms.notFound.includes(name) })),
       members: provider instanceof FleetProvider ? provider.report() : [],
       analysis: analysisSummary(analysis, config.analysis),
     })
     const common = { outputs: outputsOf(outcome), summary, settled: !outcome.needsCleanup }
     if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
     if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted version ${outcome.targetVersion ?? ''}.` }
-    return { ...common, conclusion: `Held at ${outcome.weight}%.` }
+    // A hold ends green with traffic split: easy to miss without an annotation.
+    return { ...common, conclusion: `Held at ${outcome.weight}%.`, notice: holdNotice(outcome, provider.resource) }
   } finally {
     release.destroy()
     cloudWatch.destroy()

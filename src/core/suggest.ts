@@ -16,11 +16,12 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * Up to `limit` of `known` that are near `typed`, nearest first: the same name in another case, or
- * within a few edits (a third of the name's length, at least 2). Nothing when nothing is near:
+ * within a few edits (1 for short names, up to 3 for long ones). Nothing when nothing is near:
  * a wild guess is worse than none. `nearestOnly` keeps only those tied for nearest.
  */
 export function nearNames(typed: string, known: Iterable<string>, limit = 3, { nearestOnly = false } = {}): string[] {
-  const budget = Math.max(2, Math.floor(typed.length / 3))
+  // Typos are an edit or two; a wider net catches unrelated names that merely share a prefix.
+  const budget = typed.length < 6 ? 1 : typed.length < 12 ? 2 : 3
   const scored: { name: string; score: number }[] = []
   for (const name of new Set(known)) {
     // Lengths further apart than the budget cannot be within it; skipping them keeps long input cheap.
