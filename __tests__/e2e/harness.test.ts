@@ -154,10 +154,12 @@ describe('runAction / runPost with a stand-in action', () => {
       entry: FAKE,
       inputs: { 'function-name': 'f' },
       env: { FAKE_MODE: 'wait' },
-      signalAfter: { ms: 400, signal: 'SIGINT' },
+      // Long enough for the stand-in to install its SIGINT handler on a loaded machine (at 400 ms a
+      // slow start was sometimes killed by the signal itself, exit code null).
+      signalAfter: { ms: 1500, signal: 'SIGINT' },
     })
     expect(run.killedBy).toBe('SIGINT')
-    expect(run.signalsSent[0]?.atMs).toBeGreaterThanOrEqual(400)
+    expect(run.signalsSent[0]?.atMs).toBeGreaterThanOrEqual(1500)
     expect(run.exitCode).toBe(1)
   })
 
