@@ -10,6 +10,8 @@ export class FakeProvider implements TrafficProvider {
   readonly writes: Write[] = []
   readonly target = '2'
   versions = new Set(['1', '2', '3'])
+  /** Make inspect() refuse, as a provider does for a precondition it cannot meet. */
+  refusal: RefusalError | undefined
   /** Make the next write of this kind throw. */
   failNext: Partial<Record<Write['kind'], Error>> = {}
   private stable: string | undefined
@@ -31,8 +33,12 @@ export class FakeProvider implements TrafficProvider {
       since: this.since,
       baked: this.baked,
     })
-    if (r.canaryVersion === undefined && r.stableVersion === this.target) return state('promoted', 100)
+    if (r.canaryVersion === undefined && r.stableVersion === this.target) {
+      this.stable = this.target
+      return state('promoted', 100)
+    }
     if (r.canaryVersion !== undefined && r.canaryVersion !== this.target) return state('foreign', r.canaryWeight)
+    if (this.refusal) throw this.refusal
     if (!this.versions.has(this.target)) throw new RefusalError(`version ${this.target} does not exist`)
     this.stable = r.stableVersion
     return r.canaryVersion === this.target ? state('resumable', r.canaryWeight) : state('fresh', 0)
@@ -51,6 +57,8 @@ export class FakeProvider implements TrafficProvider {
   }
 
   async rollback(): Promise<string> {
+    // Served the target before this run: nothing of ours to undo.
+    if (this.stable === this.target && this.writes.length === 0) return describeRouting(this.routing)
     const ours = this.routing.canaryVersion === this.target || this.routing.stableVersion === this.target
     if (!ours && this.routing.stableVersion !== this.stable) throw new OwnershipError('not ours')
     return this.write('rollback', { stableVersion: this.stable!, canaryVersion: undefined, canaryWeight: 0 })

@@ -34,6 +34,10 @@ export class EmulatorControl {
   async setPolicy(actions: string[] | null): Promise<void> {
     await this.call('POST', 'policy', { actions })
   }
+  /** After each UpdateAlias, the next `count` GetAlias calls for that alias see it as it was before. */
+  async setStaleAliasReads(count: number): Promise<void> {
+    await this.call('POST', 'lambda/stale-reads', { count })
+  }
   async seedFunction(name: string, versions = 1): Promise<void> {
     await this.call('POST', 'seed/function', { name, versions })
   }

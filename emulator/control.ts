@@ -59,6 +59,11 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
       core.setRateLimits(need<boolean>(body.enabled, 'enabled', (x) => typeof x === 'boolean'))
       return done()
     }
+    case 'POST lambda/stale-reads': {
+      const count = need<number>(body.count, 'count', (x) => Number.isInteger(x) && (x as number) >= 0)
+      core.setStaleAliasReads(count)
+      return done()
+    }
     case 'POST alarms/:name/state': {
       const state = need<AlarmState>(body.state, 'state', isStr)
       const reason = body.reason

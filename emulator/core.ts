@@ -87,6 +87,11 @@ export class EmulatorCore {
     this.faults.rates.enabled = enabled
   }
 
+  /** After each UpdateAlias, the next `count` GetAlias calls for that alias see it as it was before. */
+  setStaleAliasReads(count: number): void {
+    this.state.lambda.staleReadsAfterWrite = count
+  }
+
   setAlarmState(name: string, state: AlarmState, reason = `Set by emulator to ${state}`): void {
     this.state.cloudwatch.setState(name, state, reason)
   }

@@ -25,6 +25,8 @@ export interface Emulator {
   setPolicy(policy: string[] | PolicyDocument | null): void
   /** Rate-based throttling at AWS's published rates; on by default (and after reset). */
   setRateLimits(enabled: boolean): void
+  /** After each UpdateAlias, the next `count` GetAlias calls for that alias see it as it was before. */
+  setStaleAliasReads(count: number): void
   calls(): CallRecord[]
   aliasHistory(): AliasHistoryEntry[]
   reset(): void
@@ -191,6 +193,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     setFaults: (cfg) => core.setFaults(cfg),
     setPolicy: (policy) => core.setPolicy(policy),
     setRateLimits: (enabled) => core.setRateLimits(enabled),
+    setStaleAliasReads: (count) => core.setStaleAliasReads(count),
     calls: () => core.calls(),
     aliasHistory: () => core.aliasHistory(),
     reset: () => core.reset(),

@@ -30,7 +30,10 @@ function provider(stableVersion?: string) {
   })
 }
 
-beforeEach(() => lambda.reset())
+beforeEach(() => {
+  lambda.reset()
+  lambda.on(GetFunctionConfigurationCommand).resolves({ Role: 'arn:aws:iam::123456789012:role/orders' })
+})
 
 describe('LambdaAliasProvider', () => {
   it('reads a live canary of our target as resumable, with its weight in percent', async () => {
@@ -60,21 +63,19 @@ describe('LambdaAliasProvider', () => {
     await expect(provider().inspect()).rejects.toThrow(RefusalError)
   })
 
-  it('shifts with the last RevisionId, then reads back and verifies', async () => {
-    lambda
-      .on(GetAliasCommand)
-      .resolvesOnce(alias('r1', '1'))
-      .resolves(alias('r2', '1', { '2': 0.005 }))
+  it("shifts with the last RevisionId and verifies from UpdateAlias's own answer, with no read after it", async () => {
+    lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
     lambda.on(UpdateAliasCommand).resolves(alias('r2', '1', { '2': 0.005 }))
     const p = provider()
     await p.inspect()
     expect(await p.shift(0.5)).toBe('99.5% version 1, 0.5% version 2')
+    expect(lambda.commandCalls(GetAliasCommand)).toHaveLength(1)
     expect(lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input).toEqual({
       FunctionName: 'orders',
       Name: 'live',
       FunctionVersion: '1',
       // The hold's start and the run live in AWS, for a later run to find.
-      Description: '[canary 2@0.5% since 2026-11-23T12:00:00.000Z https://github.com/o/r/actions/runs/9]',
+      Description: '[canary 2@0.5% since 2026-11-23T12:00:00Z run 9]',
       RoutingConfig: { AdditionalVersionWeights: { '2': 0.005 } },
       RevisionId: 'r1',
     })
@@ -120,14 +121,13 @@ describe('LambdaAliasProvider', () => {
     await p.inspect()
     const attempt = p.shift(10)
     await expect(attempt).rejects.toThrow(OwnershipError)
-    await expect(p.shift(10)).rejects.toThrow('found 100% version 5')
+    await expect(attempt).rejects.toThrow('found 100% version 5')
   })
 
   it('still rolls back when the alias changed since our write but routes to our target', async () => {
     lambda
       .on(GetAliasCommand)
       .resolvesOnce(alias('r1', '1'))
-      .resolvesOnce(alias('r2', '1', { '2': 0.1 })) // read back after the shift
       .resolvesOnce(alias('r3', '1', { '2': 0.2 })) // someone bumped the weight
       .resolvesOnce(alias('r3', '1', { '2': 0.2 }))
       .resolves(alias('r4', '1'))
@@ -143,12 +143,9 @@ describe('LambdaAliasProvider', () => {
     expect(lambda.commandCalls(UpdateAliasCommand).at(-1)?.args[0].input.RevisionId).toBe('r3')
   })
 
-  it('fails verification when the alias reads back differently', async () => {
-    lambda
-      .on(GetAliasCommand)
-      .resolvesOnce(alias('r1', '1'))
-      .resolves(alias('r2', '1', { '2': 0.2 }))
-    lambda.on(UpdateAliasCommand).resolves(alias('r2', '1', { '2': 0.1 }))
+  it('fails verification when UpdateAlias answers with a different routing', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
+    lambda.on(UpdateAliasCommand).resolves(alias('r2', '1', { '2': 0.2 }))
     const p = provider()
     await p.inspect()
     await expect(p.shift(10)).rejects.toThrow(VerificationError)
@@ -184,5 +181,127 @@ describe('LambdaAliasProvider', () => {
     lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
     lambda.on(GetFunctionConfigurationCommand).rejects(Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' }))
     await expect(provider().inspect()).rejects.toThrow('version 2 of orders does not exist')
+  })
+
+  describe('read-after-write', () => {
+    const refused = () => Object.assign(new Error('mismatch'), { name: 'PreconditionFailedException' })
+
+    it('accepts a refused retry whose first attempt landed: a later read shows exactly what we wrote', async () => {
+      const p = provider()
+      lambda.on(GetAliasCommand).resolvesOnce(alias('r1', '1'))
+      lambda.on(UpdateAliasCommand).rejects(refused())
+      await p.inspect()
+      const written = { ...alias('r2', '1', { '2': 0.1 }), Description: '[canary 2@10% since 2026-11-23T12:00:00Z run 9]' }
+      lambda.on(GetAliasCommand).resolves(written)
+      expect(await p.shift(10)).toBe('90% version 1, 10% version 2')
+    })
+
+    it("a lagging read after a refused write is not someone else's change: it reads again", async () => {
+      const sleeps: number[] = []
+      const client = new LambdaClient({ region: 'us-east-1' })
+      const p = new LambdaAliasProvider({
+        client,
+        rollbackClient: client,
+        functionName: 'orders',
+        alias: 'live',
+        region: 'us-east-1',
+        targetVersion: '2',
+        now: () => Date.UTC(2026, 10, 23, 12),
+        sleep: async (ms) => {
+          sleeps.push(ms)
+        },
+      })
+      const written = { ...alias('r2', '1', { '2': 0.1 }), Description: '[canary 2@10% since 2026-11-23T12:00:00Z]' }
+      lambda
+        .on(GetAliasCommand)
+        .resolvesOnce(alias('r1', '1')) // inspect
+        .resolvesOnce(alias('r1', '1')) // lagging: still the revision our write named
+        .resolves(written)
+      lambda.on(UpdateAliasCommand).rejects(refused())
+      await p.inspect()
+      expect(await p.shift(10)).toBe('90% version 1, 10% version 2')
+      expect(sleeps).toEqual([200])
+    })
+
+    it('a read that keeps lagging never ends in an ownership loss (the canary is rolled back, not abandoned)', async () => {
+      const client = new LambdaClient({ region: 'us-east-1' })
+      const p = new LambdaAliasProvider({
+        client,
+        rollbackClient: client,
+        functionName: 'orders',
+        alias: 'live',
+        region: 'us-east-1',
+        targetVersion: '2',
+        sleep: async () => {},
+      })
+      lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
+      lambda.on(UpdateAliasCommand).rejects(refused())
+      await p.inspect()
+      const attempt = p.shift(10)
+      await expect(attempt).rejects.toThrow(VerificationError)
+      await expect(attempt).rejects.not.toThrow(OwnershipError)
+    })
+
+    it("a different description is someone else's change, even with the same routing", async () => {
+      const p = provider()
+      lambda
+        .on(GetAliasCommand)
+        .resolvesOnce(alias('r1', '1'))
+        .resolves({ ...alias('r2', '1', { '2': 0.1 }), Description: 'changed by hand' })
+      lambda.on(UpdateAliasCommand).rejects(refused())
+      await p.inspect()
+      await expect(p.shift(10)).rejects.toThrow(OwnershipError)
+    })
+  })
+
+  describe('a target already serving everything', () => {
+    it('is promoted with the target as its stable version, and rollback leaves it alone', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('r1', '2'))
+      const p = provider()
+      expect(await p.inspect()).toMatchObject({ ownership: 'promoted', stableVersion: '2' })
+      expect(p.stableVersion).toBe('2')
+      expect(await p.rollback()).toContain('left alone')
+      expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+    })
+
+    it('is left alone by the post step, which knows its stable version from saved state', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('r1', '2'))
+      expect(await provider('2').rollback()).toContain('left alone')
+      expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+    })
+  })
+
+  describe('weighted-alias preconditions, checked before any write', () => {
+    it("refuses a target whose execution role differs from the stable version's, naming both", async () => {
+      lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '2' }).resolves({ Role: 'arn:aws:iam::123456789012:role/orders-v2' })
+      const attempt = provider().inspect()
+      await expect(attempt).rejects.toThrow(RefusalError)
+      await expect(attempt).rejects.toThrow(
+        'execution role arn:aws:iam::123456789012:role/orders (version 1) vs arn:aws:iam::123456789012:role/orders-v2 (version 2)',
+      )
+      expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+    })
+
+    it('refuses a target whose dead-letter configuration differs, naming both', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
+      lambda
+        .on(GetFunctionConfigurationCommand, { Qualifier: '1' })
+        .resolves({ Role: 'arn:aws:iam::123456789012:role/orders', DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' } })
+      await expect(provider().inspect()).rejects.toThrow('dead-letter target arn:aws:sqs:us-east-1:123456789012:dlq (version 1) vs none (version 2)')
+    })
+
+    it('refuses an unpublished target', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('r1', '1'))
+      const p = new LambdaAliasProvider({
+        client: new LambdaClient({ region: 'us-east-1' }),
+        rollbackClient: new LambdaClient({ region: 'us-east-1' }),
+        functionName: 'orders',
+        alias: 'live',
+        region: 'us-east-1',
+        targetVersion: '$LATEST',
+      })
+      await expect(p.inspect()).rejects.toThrow('version "$LATEST" of orders is not a published version')
+    })
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Rollout } from '../../src/core/engine.js'
-import { OwnershipError } from '../../src/core/errors.js'
+import { OwnershipError, RefusalError } from '../../src/core/errors.js'
 import { FleetProvider } from '../../src/alias/fleet-provider.js'
 import { parseStages } from '../../src/core/stages.js'
 import { FakeClock } from '../../__fixtures__/clock.js'
@@ -66,5 +66,63 @@ describe('FleetProvider', () => {
     expect(outcome.reason).toContain('left alone')
     expect(other.routing.canaryVersion).toBeUndefined()
     expect(taken.writes.map((w) => w.kind)).toEqual(['shift'])
+  })
+})
+
+describe('FleetProvider, members in different places', () => {
+  function rollout(members: FakeProvider[], stages: string, gate = new ScriptedGate()) {
+    const fleet = new FleetProvider(members)
+    const engine = new Rollout({ provider: fleet, gate, clock: new FakeClock(), log: new RecordingLog(), stages: parseStages(stages), pollMs: 5_000 })
+    return { fleet, engine, gate }
+  }
+
+  it('never lowers a member already ahead of the current stage', async () => {
+    const ahead = new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 50 })
+    const behind = new FakeProvider({ stableVersion: '1', canaryVersion: '2', canaryWeight: 10 })
+    behind.baked = true
+    const { engine } = rollout([ahead, behind], '10%:10s, 25%:10s, 50%:10s, 100%')
+    expect((await engine.run()).result).toBe('promoted')
+    expect(ahead.servedWeights).toEqual([100])
+    expect(behind.servedWeights).toEqual([25, 50, 100])
+  })
+
+  it('treats promoted members next to fresh ones as a fresh start: no hold, no history read', async () => {
+    const promoted = new FakeProvider({ stableVersion: '2', canaryVersion: undefined, canaryWeight: 0 })
+    const fresh = new FakeProvider()
+    const { engine, gate } = rollout([promoted, fresh], '10%:10s, 100%')
+    const outcome = await engine.run()
+    expect(outcome.result).toBe('promoted')
+    expect(gate.historyQueries).toEqual([])
+    expect(promoted.writes).toEqual([])
+    expect(fresh.servedWeights).toEqual([10, 100])
+  })
+
+  it('rolls back every other member and leaves a member promoted before the run alone', async () => {
+    const promoted = new FakeProvider({ stableVersion: '2', canaryVersion: undefined, canaryWeight: 0 })
+    const fresh = new FakeProvider()
+    const { engine, fleet } = rollout([promoted, fresh], '10%:10s, 100%', new ScriptedGate((n) => reading(n >= 2 ? 'fail' : 'pass')))
+    const outcome = await engine.run()
+    expect(outcome.result).toBe('rolled-back')
+    expect(promoted.writes).toEqual([])
+    expect(promoted.routing).toEqual({ stableVersion: '2', canaryVersion: undefined, canaryWeight: 0 })
+    expect(fresh.routing).toEqual({ stableVersion: '1', canaryVersion: undefined, canaryWeight: 0 })
+    expect(fleet.report().map((m) => [m.stableVersion, m.weight])).toEqual([
+      ['2', 100],
+      ['1', 0],
+    ])
+  })
+
+  it('refuses before any write, naming every member that cannot go on', async () => {
+    const a = new FakeProvider()
+    const b = new FakeProvider()
+    const c = new FakeProvider()
+    a.refusal = new RefusalError('fn-a:live: execution role r1 (version 1) vs r2 (version 2)')
+    c.refusal = new RefusalError('fn-c:live: dead-letter target q1 (version 1) vs none (version 2)')
+    const { engine } = rollout([a, b, c], '10%:10s, 100%')
+    const outcome = await engine.run()
+    expect(outcome.result).toBe('refused')
+    expect(outcome.reason).toContain('execution role r1 (version 1) vs r2 (version 2)')
+    expect(outcome.reason).toContain('dead-letter target q1 (version 1) vs none (version 2)')
+    for (const member of [a, b, c]) expect(member.writes).toEqual([])
   })
 })

@@ -8,6 +8,9 @@ export type Weights = Record<string, number>
 export interface LambdaVersion {
   version: string
   description: string
+  /** Execution role and dead-letter target, as published (a version's configuration never changes). */
+  role: string
+  deadLetterTargetArn: string | undefined
   codeSha256: string
   lastModified: string
   revisionId: string
@@ -19,11 +22,16 @@ export interface LambdaAlias {
   description: string
   weights: Weights
   revisionId: string
+  /** The alias as it was before the last write, served by GetAlias while `staleReadsLeft` > 0. */
+  previous?: LambdaAlias
+  staleReadsLeft?: number
 }
 
 export interface LambdaFunction {
   name: string
+  /** $LATEST's role and dead-letter target; PublishVersion copies them into the version. */
   role: string
+  deadLetterTargetArn: string | undefined
   runtime: string
   handler: string
   /** Includes '$LATEST' plus published '1', '2', ... */
@@ -65,13 +73,37 @@ const notFoundFn = (name: string, qualifier?: string): ApiError =>
   new ApiError(404, 'ResourceNotFoundException', `Function not found: ${functionArn(name, qualifier)}`)
 const invalid = (message: string): ApiError => new ApiError(400, 'InvalidParameterValueException', message)
 
+/** The model's length limit on Description (shape `Description`: min 0, max 256). */
+export const DESCRIPTION_MAX = 256
+
+/**
+ * Lambda checks the model's constraints before the operation runs and answers with the
+ * framework's ValidationException (not listed among the operation's errors in the model).
+ * Length counts characters (code points), not UTF-16 units.
+ */
+function checkDescription(description: string | undefined): void {
+  if (description === undefined || [...description].length <= DESCRIPTION_MAX) return
+  throw new ApiError(
+    400,
+    'ValidationException',
+    `1 validation error detected: Value '${description}' at 'description' failed to satisfy constraint: Member must have length less than or equal to ${DESCRIPTION_MAX}`,
+  )
+}
+
 export class LambdaState {
   readonly functions = new Map<string, LambdaFunction>()
   readonly history: AliasHistoryEntry[] = []
+  /**
+   * How many GetAlias calls after each write still see the alias as it was before it (0: none).
+   * AWS documents no such lag for aliases; the switch proves the action never relies on a read
+   * agreeing with its own last write.
+   */
+  staleReadsAfterWrite = 0
 
   reset(): void {
     this.functions.clear()
     this.history.length = 0
+    this.staleReadsAfterWrite = 0
   }
 
   getFunction(name: string): LambdaFunction {
@@ -88,6 +120,7 @@ export class LambdaState {
     const fn: LambdaFunction = {
       name,
       role: opts.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/${name}-role`,
+      deadLetterTargetArn: undefined,
       runtime: opts.runtime ?? 'nodejs20.x',
       handler: opts.handler ?? 'index.handler',
       versions: new Map(),
@@ -97,6 +130,8 @@ export class LambdaState {
     fn.versions.set('$LATEST', {
       version: '$LATEST',
       description: opts.description ?? '',
+      role: fn.role,
+      deadLetterTargetArn: undefined,
       codeSha256: createHash('sha256').update(name).digest('base64'),
       lastModified: nowIso(),
       revisionId: randomUUID(),
@@ -113,6 +148,8 @@ export class LambdaState {
     fn.lastPublished += 1
     const v: LambdaVersion = {
       ...latest,
+      role: fn.role,
+      deadLetterTargetArn: fn.deadLetterTargetArn,
       version: String(fn.lastPublished),
       description: description ?? latest.description,
       lastModified: nowIso(),
@@ -120,6 +157,31 @@ export class LambdaState {
     }
     fn.versions.set(v.version, v)
     return v
+  }
+
+  /** UpdateFunctionConfiguration's Role and DeadLetterConfig: they change $LATEST only. */
+  updateConfiguration(name: string, input: { role?: string; deadLetterTargetArn?: string }): LambdaVersion {
+    const fn = this.getFunction(name)
+    const latest = fn.versions.get('$LATEST')
+    if (!latest) throw notFoundFn(name)
+    if (input.role !== undefined) fn.role = input.role
+    // An empty TargetArn removes the dead-letter queue, as in Lambda.
+    if (input.deadLetterTargetArn !== undefined) fn.deadLetterTargetArn = input.deadLetterTargetArn === '' ? undefined : input.deadLetterTargetArn
+    latest.role = fn.role
+    latest.deadLetterTargetArn = fn.deadLetterTargetArn
+    latest.lastModified = nowIso()
+    latest.revisionId = randomUUID()
+    return latest
+  }
+
+  /** GetAlias as a client sees it: right after a write, possibly the alias as it was (see staleReadsAfterWrite). */
+  readAlias(fnName: string, aliasName: string): LambdaAlias {
+    const alias = this.getAlias(fnName, aliasName)
+    if (alias.previous && (alias.staleReadsLeft ?? 0) > 0) {
+      alias.staleReadsLeft = (alias.staleReadsLeft ?? 0) - 1
+      return alias.previous
+    }
+    return alias
   }
 
   /** Resolves a version number or alias name to a version record. */
@@ -150,6 +212,7 @@ export class LambdaState {
       throw new ApiError(409, 'ResourceConflictException', `Alias already exists: ${functionArn(fnName, input.name)}`)
     }
     const weights = input.weights ?? {}
+    checkDescription(input.description)
     this.validateRouting(fn, input.functionVersion, weights)
     const alias: LambdaAlias = {
       name: input.name,
@@ -181,7 +244,11 @@ export class LambdaState {
     }
     const functionVersion = input.functionVersion ?? alias.functionVersion
     const weights = input.weights ?? alias.weights
+    checkDescription(input.description)
     this.validateRouting(fn, functionVersion, weights)
+    const { previous: _older, staleReadsLeft: _left, ...before } = alias
+    alias.previous = { ...before, weights: { ...before.weights } }
+    alias.staleReadsLeft = accessKeyId === null ? 0 : this.staleReadsAfterWrite
     alias.functionVersion = functionVersion
     alias.weights = { ...weights }
     if (input.description !== undefined) alias.description = input.description
@@ -220,6 +287,17 @@ export class LambdaState {
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 1) {
       throw invalid(`Invalid weight ${String(weight)} for version ${version}: must be a number between 0.0 and 1.0`)
     }
+    // Lambda's documented rule for weighted aliases: both versions share the execution role and
+    // the dead-letter queue configuration. The exact error wording is not published; this one
+    // names what differs, like Lambda's other InvalidParameterValueException messages.
+    const primary = fn.versions.get(functionVersion)
+    const additional = fn.versions.get(version)
+    if (primary && additional && primary.role !== additional.role) {
+      throw invalid(`Function versions ${functionVersion} and ${version} must have the same execution role to be routed by one alias`)
+    }
+    if (primary && additional && primary.deadLetterTargetArn !== additional.deadLetterTargetArn) {
+      throw invalid(`Function versions ${functionVersion} and ${version} must have the same dead-letter queue configuration to be routed by one alias`)
+    }
   }
 
   private record(fnName: string, alias: LambdaAlias, action: AliasHistoryEntry['action'], accessKeyId: string | null): void {
@@ -256,7 +334,7 @@ function configJson(fn: LambdaFunction, v: LambdaVersion): Record<string, unknow
     FunctionName: fn.name,
     FunctionArn: functionArn(fn.name, v.version),
     Runtime: fn.runtime,
-    Role: fn.role,
+    Role: v.role,
     Handler: fn.handler,
     CodeSize: 1024,
     Description: v.description,
@@ -270,6 +348,7 @@ function configJson(fn: LambdaFunction, v: LambdaVersion): Record<string, unknow
     LastUpdateStatus: 'Successful',
     PackageType: 'Zip',
     Architectures: ['x86_64'],
+    ...(v.deadLetterTargetArn !== undefined && { DeadLetterConfig: { TargetArn: v.deadLetterTargetArn } }),
   }
 }
 
@@ -316,6 +395,7 @@ function route(req: ApiRequest): string | undefined {
   const sub = s[3]
   if (s.length === 4) {
     if (sub === 'configuration' && m === 'GET') return 'GetFunctionConfiguration'
+    if (sub === 'configuration' && m === 'PUT') return 'UpdateFunctionConfiguration'
     if (sub === 'versions') return m === 'POST' ? 'PublishVersion' : m === 'GET' ? 'ListVersionsByFunction' : undefined
     if (sub === 'aliases') return m === 'POST' ? 'CreateAlias' : m === 'GET' ? 'ListAliases' : undefined
     return undefined
@@ -391,6 +471,16 @@ export function createLambdaService(state: LambdaState): EmulatedService {
           if (qualifier !== undefined && fn.aliases.has(qualifier)) cfg.FunctionArn = functionArn(fn.name, qualifier)
           return { status: 200, body: cfg }
         }
+        case 'UpdateFunctionConfiguration': {
+          const role = str(body, 'Role')
+          const dlq = body.DeadLetterConfig
+          const target = dlq !== null && typeof dlq === 'object' ? str(dlq as Record<string, unknown>, 'TargetArn') : undefined
+          const latest = state.updateConfiguration(fn.name, {
+            ...(role !== undefined && { role }),
+            ...(dlq !== undefined && { deadLetterTargetArn: target ?? '' }),
+          })
+          return { status: 200, body: configJson(fn, latest) }
+        }
         case 'DeleteFunction':
           state.functions.delete(fn.name)
           return { status: 204 }
@@ -422,7 +512,7 @@ export function createLambdaService(state: LambdaState): EmulatedService {
           return { status: 200, body: { Aliases: page, ...(next !== undefined && { NextMarker: next }) } }
         }
         case 'GetAlias':
-          return { status: 200, body: aliasJson(fn.name, state.getAlias(fn.name, aliasName)) }
+          return { status: 200, body: aliasJson(fn.name, state.readAlias(fn.name, aliasName)) }
         case 'UpdateAlias': {
           const functionVersion = str(body, 'FunctionVersion')
           const description = str(body, 'Description')

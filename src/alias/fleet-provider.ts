@@ -1,4 +1,4 @@
-import { errorMessage, OwnershipError } from '../core/errors.js'
+import { errorMessage, OwnershipError, RefusalError } from '../core/errors.js'
 import type { TrafficProvider, TrafficState } from '../core/traffic.js'
 
 /** The earliest hold start among live members; unknown if any live member has none recorded. */
@@ -18,9 +18,21 @@ export interface MemberReport {
 }
 
 /**
+ * Whose rollout the fleet is in: any foreign member makes it foreign; all promoted is promoted;
+ * any member with our canary live makes it a resume. Promoted members next to fresh ones are
+ * a fresh start: nothing of this rollout is live, so there is no hold to check.
+ */
+function fleetOwnership(states: readonly TrafficState[]): TrafficState['ownership'] {
+  if (states.some((state) => state.ownership === 'foreign')) return 'foreign'
+  if (states.every((state) => state.ownership === 'promoted')) return 'promoted'
+  if (states.some((state) => state.ownership === 'resumable')) return 'resumable'
+  return 'fresh'
+}
+
+/**
  * Moves several resources through the same stages in lockstep. The fleet's weight is its
  * least advanced member's, so a re-run after a crash between members never lowers anyone:
- * members already at (or past) a stage's weight are skipped.
+ * members already at (or past) a stage's weight are not written, and keep their weight.
  */
 export class FleetProvider implements TrafficProvider {
   readonly resource: string
@@ -34,8 +46,15 @@ export class FleetProvider implements TrafficProvider {
     this.resource = `${members.length} functions`
   }
 
+  /** Inspects every member before any write; refusals name every member that cannot go on. */
   async inspect(): Promise<TrafficState> {
-    const states = await Promise.all(this.members.map((member) => member.inspect()))
+    const results = await Promise.allSettled(this.members.map((member) => member.inspect()))
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ member: this.members[i], reason: result.reason as unknown }] : []))
+    if (failures.length > 0) {
+      const message = failures.map((f) => errorMessage(f.reason)).join('; ')
+      throw failures.every((f) => f.reason instanceof RefusalError) ? new RefusalError(message) : new Error(message)
+    }
+    const states = results.map((result) => (result as PromiseFulfilledResult<TrafficState>).value)
     states.forEach((state, i) => {
       const member = this.members[i]
       if (!member) return
@@ -43,15 +62,7 @@ export class FleetProvider implements TrafficProvider {
       this.weights.set(member, state.weight)
     })
     const lines = states.map((state, i) => `${this.members[i]?.resource}: ${state.description}`)
-    const foreign = states.filter((state) => state.ownership === 'foreign')
-    const ownership: TrafficState['ownership'] =
-      foreign.length > 0
-        ? 'foreign'
-        : states.every((state) => state.ownership === 'promoted')
-          ? 'promoted'
-          : states.some((state) => state.ownership !== 'fresh')
-            ? 'resumable'
-            : 'fresh'
+    const ownership = fleetOwnership(states)
     return {
       ownership,
       weight: Math.min(...states.map((state) => state.weight)),
@@ -65,11 +76,11 @@ export class FleetProvider implements TrafficProvider {
   }
 
   shift(weight: number): Promise<string> {
-    return this.each((member) => ((this.weights.get(member) ?? 0) >= weight ? undefined : member.shift(weight)), weight)
+    return this.each((member) => member.shift(weight), weight)
   }
 
   promote(): Promise<string> {
-    return this.each((member) => ((this.weights.get(member) ?? 0) >= 100 ? undefined : member.promote()), 100)
+    return this.each((member) => member.promote(), 100)
   }
 
   async markBaked(): Promise<void> {
@@ -86,7 +97,8 @@ export class FleetProvider implements TrafficProvider {
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [`${this.members[i]?.resource}: ${errorMessage(result.reason)}`] : []))
     results.forEach((result, i) => {
       const member = this.members[i]
-      if (member && result.status === 'fulfilled') this.weights.set(member, 0)
+      // A member that served the target before this run is left where it was.
+      if (member && result.status === 'fulfilled' && this.states.get(member)?.ownership !== 'promoted') this.weights.set(member, 0)
     })
     if (failures.length > 0) {
       const onlyOwnership = results.every((r) => r.status === 'fulfilled' || r.reason instanceof OwnershipError)
@@ -107,18 +119,21 @@ export class FleetProvider implements TrafficProvider {
   }
 
   /**
-   * Writes every member concurrently (the shared pacer keeps the request rate down). If any
+   * Writes every member still below `weight`, concurrently (the shared pacer keeps the request
+   * rate down); a member already there or ahead is not written, so it is never lowered. If any
    * write fails, the error names it; a member taken over by someone else is not a reason to
    * leave the others' traffic where it is, so that error is not an OwnershipError here.
    */
-  private async each(write: (member: TrafficProvider) => Promise<string> | undefined, weight: number): Promise<string> {
-    const results = await Promise.allSettled(this.members.map((member) => write(member) ?? Promise.resolve('unchanged')))
+  private async each(write: (member: TrafficProvider) => Promise<string>, weight: number): Promise<string> {
+    const behind = (member: TrafficProvider) => (this.weights.get(member) ?? 0) < weight - 1e-9
+    const results = await Promise.allSettled(this.members.map((member) => (behind(member) ? write(member) : Promise.resolve(undefined))))
     const failures: string[] = []
     results.forEach((result, i) => {
       const member = this.members[i]
       if (!member) return
-      if (result.status === 'fulfilled') this.weights.set(member, weight)
-      else {
+      if (result.status === 'fulfilled') {
+        if (result.value !== undefined) this.weights.set(member, weight)
+      } else {
         if (result.reason instanceof OwnershipError) this.lost.add(member)
         failures.push(`${member.resource}: ${errorMessage(result.reason)}`)
       }
