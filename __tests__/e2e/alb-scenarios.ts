@@ -56,6 +56,10 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
       const main = await running
+      // The sampler stops when the run ends; read the final routing once more so a fast promote is not missed.
+      const last = await backend.forward(alb.listenerArn)
+      const final = `${last.weights['blue']}:${last.weights['green']}${last.stickiness ? ` sticky ${last.stickiness}` : ''}`
+      if (seen.at(-1) !== final) seen.push(final)
       expect(main.failed, describeRun(main)).toBe(false)
       expect(main.outputs).toMatchObject({ result: 'promoted', weight: '100', 'stable-version': `${name}-blue`, 'target-version': `${name}-green` })
       expect(seen).toEqual(['1:0', '9:1 sticky 3600', '1:1 sticky 3600', '0:1'])
