@@ -10,6 +10,8 @@ import type { EmulatedService } from './service.js'
 import { createElbv2Service } from './elbv2/elbv2.js'
 import { elbv2Control, type Elbv2ControlApi } from './elbv2/control.js'
 import { Elbv2State } from './elbv2/model.js'
+import { createIamService } from './identity/iam.js'
+import { createStsService } from './identity/sts.js'
 
 export interface SeedAlarmOptions {
   composite?: boolean
@@ -50,6 +52,8 @@ export class EmulatorCore {
       createCloudWatchService(this.state.cloudwatch),
       createCodeDeployService(this.state.codedeploy),
       createElbv2Service(this.state.elbv2),
+      createStsService(),
+      createIamService(this.faults),
     ]
   }
 

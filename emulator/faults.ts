@@ -115,10 +115,11 @@ export class FaultInjector {
     )
   }
 
-  decide(service: ServiceName, operation: string, iamAction: string, resource: () => string = () => '*'): FaultDecision {
+  /** `iamAction` undefined: an operation no policy can deny. */
+  decide(service: ServiceName, operation: string, iamAction: string | undefined, resource: () => string = () => '*'): FaultDecision {
     const c = this.config
     if (c.unavailable?.includes(service)) return { kind: 'unavailable', latencyMs: 0 }
-    if (!this.isAllowed(iamAction, this.policy === null ? '*' : resource())) return { kind: 'denied', latencyMs: 0 }
+    if (iamAction !== undefined && !this.isAllowed(iamAction, this.policy === null ? '*' : resource())) return { kind: 'denied', latencyMs: 0 }
     if (!this.rates.admit(service, operation)) return { kind: 'rate', latencyMs: 0 }
     const inScope = (c.services === undefined || c.services.includes(service)) && (c.operations === undefined || c.operations.includes(operation))
     if (!inScope) return { kind: undefined, latencyMs: 0 }

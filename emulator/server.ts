@@ -11,6 +11,7 @@ import type { CallRecord, FaultConfig, PolicyDocument } from './faults.js'
 import { accessKeyIdFrom, type ApiRequest, type ApiResponse } from './http.js'
 import type { InvocationStreamSpec } from './lambda/invocations.js'
 import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
+import { callerArn } from './identity/caller.js'
 import { ApiError, type EmulatedService } from './service.js'
 import type { Elbv2ControlApi } from './elbv2/control.js'
 
@@ -104,7 +105,7 @@ function toErrorResponse(err: unknown, fmt: (status: number, code: string, messa
 
 async function dispatchService(core: EmulatorCore, svc: EmulatedService, op: string, req: ApiRequest, res: ServerResponse): Promise<void> {
   const action = `${svc.iamPrefix}:${op}`
-  const decision = core.faults.decide(svc.name, op, action, () => svc.resourceArn(req))
+  const decision = core.faults.decide(svc.name, op, svc.needsNoPermission?.(op) ? undefined : action, () => svc.resourceArn(req))
   const base = { at: Date.now(), service: svc.name, operation: op, ...(req.accessKeyId !== undefined && { accessKeyId: req.accessKeyId }) }
   if (decision.latencyMs > 0) await sleep(decision.latencyMs)
   let r: ApiResponse
@@ -127,7 +128,7 @@ async function dispatchService(core: EmulatorCore, svc: EmulatedService, op: str
       )
       break
     case 'denied': {
-      const user = `arn:aws:iam::123456789012:user/${req.accessKeyId ?? 'anonymous'}`
+      const user = callerArn(req)
       r = svc.error(
         403,
         svc.accessDeniedCode,

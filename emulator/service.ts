@@ -15,6 +15,8 @@ export interface EmulatedService {
   /** Resource named in AccessDenied messages. */
   resourceArn(req: ApiRequest): string
   readonly accessDeniedCode: string
+  /** Operations AWS authorises for every caller, which no policy can deny (sts:GetCallerIdentity). */
+  needsNoPermission?(operation: string): boolean
   reset(): void
 }
 

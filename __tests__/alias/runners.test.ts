@@ -1,7 +1,9 @@
 import { CloudWatchClient, GetMetricDataCommand, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda'
+import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { iam, ROLE, simulator } from '../../__fixtures__/iam.js'
 import { RecordingContext } from '../../__fixtures__/step-context.js'
 import { cleanUpAliases } from '../../src/alias/cleanup.js'
 import { deployAliases } from '../../src/alias/deploy.js'
@@ -45,6 +47,7 @@ const INPUTS = { 'function-name': 'orders', alias: 'live', version: '2', stages:
 beforeEach(() => {
   lambda.reset()
   cloudWatch.reset()
+  simulator(['lambda:UpdateAlias'])
 })
 
 describe('deployAliases (alias mode deploy, without the toolkit)', () => {
@@ -89,7 +92,7 @@ describe('planAliases', () => {
   it('reports ready and writes nothing', async () => {
     liveAlias('1')
     alarms('OK')
-    lambda.on(UpdateAliasCommand).rejects(Object.assign(new Error('precondition'), { name: 'PreconditionFailedException' }))
+    simulator(['lambda:UpdateAlias'])
     const context = new RecordingContext({ ...INPUTS, mode: 'plan', stages: '10%:5m, 100%' })
     const result = await planAliases(context.config(), context)
     expect(result.outputs).toMatchObject({ result: 'planned' })
@@ -97,14 +100,63 @@ describe('planAliases', () => {
     expect(result.summary).toContain('| 2 | 100% | +5m |')
   })
 
+  it('makes no write call, not even a refused one, and checks UpdateAlias with the policy simulator', async () => {
+    liveAlias('1')
+    alarms('OK')
+    simulator(['lambda:UpdateAlias'])
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
+    await planAliases(context.config(), context)
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+    const simulated = iam.commandCalls(SimulatePrincipalPolicyCommand)[0]?.args[0].input
+    expect(simulated).toMatchObject({ PolicySourceArn: ROLE, ActionNames: ['lambda:UpdateAlias'] })
+    expect(simulated?.ResourceArns).toEqual([
+      'arn:aws:lambda:us-east-1:123456789012:function:orders',
+      'arn:aws:lambda:us-east-1:123456789012:function:orders:live',
+    ])
+    expect(context.log.text()).toContain(`✓ write permissions: ${ROLE} may lambda:UpdateAlias`)
+  })
+
+  it('is not ready when the role may not UpdateAlias, and names the action and the ARN', async () => {
+    liveAlias('1')
+    alarms('OK')
+    simulator([])
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
+    const result = await planAliases(context.config(), context)
+    expect(result.outputs).toMatchObject({ result: 'refused' })
+    expect(result.failure).toContain(`the policies of ${ROLE} do not allow lambda:UpdateAlias on arn:aws:lambda:us-east-1:123456789012:function:orders`)
+  })
+
+  it('reports write permissions as not checked, without failing, when the caller may not simulate', async () => {
+    liveAlias('1')
+    alarms('OK')
+    simulator([])
+    iam
+      .on(SimulatePrincipalPolicyCommand)
+      .rejects(Object.assign(new Error('User: x is not authorized to perform: iam:SimulatePrincipalPolicy'), { name: 'AccessDenied' }))
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
+    const result = await planAliases(context.config(), context)
+    expect(result.outputs).toMatchObject({ result: 'planned' })
+    expect(result.summary).toContain('⚠️ write permissions not checked: iam:SimulatePrincipalPolicy was denied')
+    expect(context.log.text()).toContain('warning: write permissions not checked')
+  })
+
   it('is not ready when an alarm is missing, and says which', async () => {
     liveAlias('1')
+    simulator(['lambda:UpdateAlias'])
     cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] })
-    lambda.on(UpdateAliasCommand).rejects(Object.assign(new Error('precondition'), { name: 'PreconditionFailedException' }))
     const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
     const result = await planAliases(context.config(), context)
     expect(result.outputs).toMatchObject({ result: 'refused' })
     expect(result.failure).toContain('alarm not found: "orders-errors"')
+  })
+
+  it('reads the history probe for composite and metric alarms both', async () => {
+    liveAlias('1')
+    alarms('OK')
+    simulator(['lambda:UpdateAlias'])
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
+    await planAliases(context.config(), context)
+    expect(cloudWatch.commandCalls(DescribeAlarmHistoryCommand)[0]?.args[0].input.AlarmTypes).toEqual(['CompositeAlarm', 'MetricAlarm'])
   })
 })
 

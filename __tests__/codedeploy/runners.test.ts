@@ -7,8 +7,10 @@ import {
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { iam, ROLE, simulator } from '../../__fixtures__/iam.js'
 import { RecordingContext } from '../../__fixtures__/step-context.js'
 import { cleanUpDeployment } from '../../src/codedeploy/cleanup.js'
 import { runCodeDeploy } from '../../src/codedeploy/run.js'
@@ -32,6 +34,7 @@ beforeEach(() => {
   codeDeploy.reset()
   cloudWatch.reset()
   lambda.reset()
+  simulator(['codedeploy:CreateDeployment', 'codedeploy:StopDeployment'])
   codeDeploy
     .on(GetDeploymentGroupCommand)
     .resolves({ deploymentGroupInfo: { computePlatform: 'Lambda', deploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce' } })
@@ -50,6 +53,24 @@ describe('runCodeDeploy (CodeDeploy mode, without the toolkit)', () => {
     expect(result.outputs).toMatchObject({ result: 'planned', reason: '' })
     expect(result.failure).toBeUndefined()
     expect(result.summary).toContain('Lambda orders:live: version 1 → 2')
+    expect(
+      codeDeploy
+        .calls()
+        .map((c) => c.args[0].constructor.name)
+        .filter((n) => !/^(Get|List|BatchGet)/.test(n)),
+    ).toEqual([])
+    expect(iam.commandCalls(SimulatePrincipalPolicyCommand)[0]?.args[0].input.ResourceArns).toEqual([
+      'arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:orders-app/orders-dg',
+    ])
+    expect(context.log.text()).toContain(`✓ write permissions: ${ROLE} may codedeploy:CreateDeployment, codedeploy:StopDeployment`)
+  })
+
+  it('plan: not ready when the role may not stop a deployment (it could not roll back)', async () => {
+    simulator(['codedeploy:CreateDeployment'])
+    const context = new RecordingContext({ ...LAMBDA_INPUTS, mode: 'plan' })
+    const result = await runCodeDeploy(context.config(), context)
+    expect(result.outputs['result']).toBe('refused')
+    expect(result.failure).toContain(`the policies of ${ROLE} do not allow codedeploy:StopDeployment`)
   })
 
   it('plan: not ready when an alarm fires, naming it in the failure', async () => {

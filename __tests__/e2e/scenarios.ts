@@ -227,7 +227,11 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
       const main = await run({ 'function-name': fn, version: '2', mode: 'plan', stages: '10%:5m, 50%:10m, 100%', alarms })
       expect(main.failed, describeRun(main)).toBe(false)
       expect(main.outputs.result).toBe('planned')
-      expect(main.stdout).toContain(`✓ ${fn}:live: lambda:UpdateAlias (refused probe)`)
+      // No write at all, not even a refused one; the emulator's IAM simulates the writes, moto 5.2.1 has no simulator (and names its caller `arn:aws:sts::…:user/moto`, which is neither a role nor a user ARN).
+      const writes = backend.emulator?.calls().filter((c) => c.service === 'lambda' && !/^(Get|List)/.test(c.operation))
+      expect(writes ?? []).toEqual([])
+      if (backend.name === 'moto') expect(main.warnings.join('\n')).toContain('write permissions not checked')
+      else expect(main.stdout).toMatch(/✓ write permissions: arn:aws:iam::\d+:role\/\S+ may lambda:UpdateAlias/)
       expect(main.summary).toContain('| 2 | 50% | +5m | 10m |')
       expect(await backend.routing(fn)).toEqual({ version: '1', weights: {} })
     })

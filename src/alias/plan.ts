@@ -1,9 +1,9 @@
 import { describeReading } from '../core/gate.js'
 import { preflight } from '../core/preflight.js'
-import { GetAliasCommand, UpdateAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { type CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch'
 import { aliasRelease, specsFor } from './release.js'
-import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
+import { cloudWatchClient } from '../aws/clients.js'
+import { checkWritePermissions, describePermissions, type WritePermission } from '../aws/permissions.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
 import { errorMessage } from '../core/errors.js'
@@ -43,40 +43,49 @@ function isAccessDenied(error: unknown): boolean {
   return error instanceof Error && /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${error.name} ${error.message}`)
 }
 
+/** A function's unqualified ARN, from a name, a partial ARN or a full ARN. */
+export function functionArn(functionName: string, region: string, account: string, partition: string): string {
+  const full = /^(arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+)/.exec(functionName)?.[1]
+  if (full) return full
+  const partial = /^(\d{12}):function:([\w-]+)/.exec(functionName)
+  if (partial) return `arn:${partition}:lambda:${region}:${partial[1]}:function:${partial[2]}`
+  return `arn:${partition}:lambda:${region}:${account}:function:${functionName}`
+}
+
 /**
- * Probes UpdateAlias without changing anything: the request repeats the alias's own settings
- * and carries a RevisionId that cannot match, so AWS authorises it, then refuses it.
+ * The writes a deploy makes: UpdateAlias on each alias. AWS's docs do not say whether an alias
+ * operation is authorised on the function's ARN or the alias's (policies/lambda-alias.json grants
+ * both), so both are simulated.
  */
-async function probeUpdateAlias(client: LambdaClient, functionName: string, alias: string): Promise<void> {
-  const live = await client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }))
-  try {
-    await client.send(
-      new UpdateAliasCommand({
-        FunctionName: functionName,
-        Name: alias,
-        FunctionVersion: live.FunctionVersion,
-        ...(live.Description !== undefined ? { Description: live.Description } : {}),
-        RoutingConfig: { AdditionalVersionWeights: live.RoutingConfig?.AdditionalVersionWeights ?? {} },
-        RevisionId: 'plan-permission-probe-never-matches',
-      }),
-    )
-  } catch (error) {
-    if (error instanceof Error && error.name === 'PreconditionFailedException') return
-    throw error
-  }
+export function aliasWrites(config: Pick<Config, 'region' | 'targets'>): (account: string, partition: string) => WritePermission[] {
+  return (account, partition) =>
+    config.targets.map((target) => {
+      const fn = functionArn(target.functionName, config.region, account, partition)
+      return { action: 'lambda:UpdateAlias', resources: [fn, `${fn}:${target.alias}`] }
+    })
 }
 
 async function probeAlarmHistory(client: CloudWatchClient): Promise<void> {
   const now = Date.now()
-  await client.send(new DescribeAlarmHistoryCommand({ StartDate: new Date(now - 60_000), EndDate: new Date(now), MaxRecords: 1 }))
+  // Both types, as a resume reads them: without AlarmTypes the history has metric alarms only.
+  await client.send(
+    new DescribeAlarmHistoryCommand({
+      StartDate: new Date(now - 60_000),
+      EndDate: new Date(now),
+      MaxRecords: 1,
+      AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+    }),
+  )
 }
+
+const bullets = (lines: readonly string[]): string => (lines.length > 0 ? `${lines.map((l) => `- ${l}`).join('\n')}\n\n` : '')
 
 /** `mode: plan`: everything a deploy would check before its first write, and the schedule. Writes nothing. */
 export async function planAliases(config: Config, context: StepContext): Promise<StepResult> {
   const release = aliasRelease(config.region, specsFor(config.targets))
-  const probeClient = lambdaClient(config.region, 'poll')
   const cloudWatch = cloudWatchClient(config.region)
   const problems: string[] = []
+  const notes: string[] = []
   const check = async (label: string, action: () => Promise<string | void>): Promise<void> => {
     try {
       const detail = await action()
@@ -96,13 +105,17 @@ export async function planAliases(config: Config, context: StepContext): Promise
         if (state.ownership === 'foreign') throw new Error(`routes ${state.description}: another rollout owns it`)
         return `${state.description} (${state.ownership})`
       })
-      await check(`${member.resource}: lambda:UpdateAlias (refused probe)`, () =>
-        probeUpdateAlias(
-          probeClient,
-          config.targets[release.members.indexOf(member)]?.functionName ?? '',
-          config.targets[release.members.indexOf(member)]?.alias ?? '',
-        ),
-      )
+    }
+    // No write, not even a refused one: auditors and CloudTrail alerts count a failed UpdateAlias as a write attempt.
+    const permissions = describePermissions(await checkWritePermissions(config.region, aliasWrites(config), context.signal))
+    if (permissions.ok) context.log.info(`✓ write permissions: ${permissions.ok}`)
+    for (const problem of permissions.problems) {
+      problems.push(`write permissions: ${problem}`)
+      context.log.error(`✗ write permissions: ${problem}`)
+    }
+    for (const warning of permissions.warnings) {
+      notes.push(warning)
+      context.log.warning(warning)
     }
     const gate = alarmGateFor(config, cloudWatch, systemClock)
     await check('alarms: cloudwatch:DescribeAlarms', async () => {
@@ -133,12 +146,11 @@ export async function planAliases(config: Config, context: StepContext): Promise
     const ready = problems.length === 0
     return {
       outputs: { result: ready ? 'planned' : 'refused', reason: problems.join('; '), weight: '0' },
-      summary: `## Canary release plan: ${ready ? '✅ ready' : '⛔ not ready'}\n\n${ready ? '' : `${problems.map((p) => `- ${p}`).join('\n')}\n\n`}${table}\n`,
+      summary: `## Canary release plan: ${ready ? '✅ ready' : '⛔ not ready'}\n\n${bullets([...problems.map((p) => `⛔ ${p}`), ...notes.map((n) => `⚠️ ${n}`)])}${table}\n`,
       ...(ready ? {} : { failure: `Plan found ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}` }),
     }
   } finally {
     release.destroy()
-    probeClient.destroy()
     cloudWatch.destroy()
   }
 }

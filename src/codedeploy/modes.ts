@@ -1,3 +1,4 @@
+import { describePermissions, type PermissionReport, type WritePermission } from '../aws/permissions.js'
 import { GetDeploymentConfigCommand, type CodeDeployClient, type DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../core/errors.js'
@@ -70,11 +71,28 @@ export async function rollbackActive(deps: WatchDeps, inputs: CodeDeployInputs, 
 }
 
 export interface PlanDeps {
+  /** IAM's policy simulator for the writes a deploy would make (see aws/permissions.ts). */
+  readonly checkWrites: (wanted: (account: string, partition: string) => readonly WritePermission[]) => Promise<PermissionReport>
+  readonly region: string
   readonly client: CodeDeployClient
   readonly lambda: LambdaClient | undefined
   readonly gate: Gate
   readonly log: Log
   readonly signal: AbortSignal
+}
+
+/** The writes a deploy makes: create and stop deployments in each group, and a custom config it would create. */
+export function codeDeployWrites(region: string, inputs: CodeDeployInputs): (account: string, partition: string) => WritePermission[] {
+  return (account, partition) => {
+    const arn = (kind: string, name: string) => `arn:${partition}:codedeploy:${region}:${account}:${kind}:${name}`
+    const groups = inputs.groups.map((group) => arn('deploymentgroup', `${inputs.application}/${group}`))
+    const writes: WritePermission[] = ['codedeploy:CreateDeployment', 'codedeploy:StopDeployment'].flatMap((action) =>
+      groups.map((group) => ({ action, resources: [group] })),
+    )
+    if (inputs.configChoice.kind === 'custom')
+      writes.push({ action: 'codedeploy:CreateDeploymentConfig', resources: [arn('deploymentconfig', inputs.configChoice.name)] })
+    return writes
+  }
 }
 
 /** `mode: plan`: every read a deploy would make before its first write, and what it would deploy. Writes nothing. */
@@ -137,6 +155,16 @@ export async function planDeployment(deps: PlanDeps, inputs: CodeDeployInputs): 
       lines.push(`Lambda ${lambda.functionName}:${lambda.alias}: version ${alias.FunctionVersion ?? '?'} → ${lambda.version}`)
       return `serves version ${alias.FunctionVersion ?? '?'}`
     })
+  }
+  const permissions = describePermissions(await deps.checkWrites(codeDeployWrites(deps.region, inputs)))
+  if (permissions.ok) deps.log.info(`✓ write permissions: ${permissions.ok}`)
+  for (const problem of permissions.problems) {
+    problems.push(`write permissions: ${problem}`)
+    deps.log.error(`✗ write permissions: ${problem}`)
+  }
+  for (const warning of permissions.warnings) {
+    lines.push(`⚠️ ${warning}`)
+    deps.log.warning(warning)
   }
   if (inputs.ecs)
     lines.push(`ECS: task definition ${inputs.ecs.taskDefinition}, container ${inputs.ecs.containerName}:${inputs.ecs.containerPort} (${inputs.ecs.path})`)

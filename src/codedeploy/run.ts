@@ -1,3 +1,4 @@
+import { checkWritePermissions } from '../aws/permissions.js'
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
 import { systemClock } from '../core/clock.js'
@@ -93,7 +94,10 @@ export async function runCodeDeploy(config: Config, context: StepContext): Promi
   }
   try {
     if (config.mode === 'plan') {
-      const { problems, lines } = await planDeployment({ client, lambda, gate, log, signal }, inputs)
+      const { problems, lines } = await planDeployment(
+        { client, lambda, gate, log, signal, region, checkWrites: (wanted) => checkWritePermissions(region, wanted, signal) },
+        inputs,
+      )
       log.info(`Would deploy:\n${lines.map((l) => `  ${l}`).join('\n')}`)
       const ready = problems.length === 0
       return {
