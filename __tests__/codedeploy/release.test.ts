@@ -199,7 +199,22 @@ describe('releaseOne (Lambda)', () => {
     // One pre-start check, then polls 2, 3, 4 unreadable.
     expect(gate.checks).toBe(4)
     expect(outcome.result).toBe('rolled-back')
-    expect(outcome.reason).toContain('alarms unreadable for 3 polls in a row')
+    expect(outcome.reason).toContain('alarms unreadable on 3 polls at this traffic step')
+  })
+
+  it('stops a deployment whose gate is unreadable on every other poll: unreadable polls add up within a traffic step', async () => {
+    // Pre-start check passes; then unreadable, good, unreadable, good, unreadable.
+    const gate = new ScriptedGate((n) => (n === 0 || n % 2 === 0 ? reading('pass') : reading('inconclusive')))
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+      return { status: 'Pending' }
+    })
+    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    const outcome = await releaseOne(deps(gate), inputs)
+    expect(gate.checks).toBe(6)
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toContain('alarms unreadable on 3 polls at this traffic step')
   })
 
   it('on cancel, stops at once without waiting for the poll interval', async () => {

@@ -126,7 +126,11 @@ export class DeploymentWatcher {
     const [deployment, weight, reading] = await Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal, context)])
     const after = this.deps.calls?.()
     if (before !== undefined && after !== undefined) this.lastCallsPerPoll = after - before
-    if (weight !== undefined && weight !== this.weight) this.weightSince = weight > 0 ? (this.lastPollAt ?? pollStartedAt) : undefined
+    if (weight !== undefined && weight !== this.weight) {
+      this.weightSince = weight > 0 ? (this.lastPollAt ?? pollStartedAt) : undefined
+      // Each traffic step is a stage: its unreadable reads start from zero, as in alias mode.
+      this.unreadableGate = 0
+    }
     this.lastPollAt = pollStartedAt
     if (weight !== undefined) this.weight = weight
     if (!(deployment instanceof Error)) this.info = deployment
@@ -138,12 +142,14 @@ export class DeploymentWatcher {
       return { kind: 'alarm', alarm, reason, detectedAt: pollStartedAt }
     }
     if (reading.status === 'inconclusive') {
+      // At most `max` unreadable reads per traffic step in total: a good read in between does not
+      // forgive the earlier ones, so a gate unreadable on every other poll still stops the deployment.
       this.unreadableGate += 1
-      log.warning(`Alarms unreadable (${this.unreadableGate}/${max}): ${describeReading(reading)}`)
+      log.warning(`Alarms unreadable (${this.unreadableGate}/${max} at this traffic step): ${describeReading(reading)}`)
       if (this.unreadableGate >= max) {
-        return { kind: 'unreadable', reason: `alarms unreadable for ${max} polls in a row: ${describeReading(reading)}`, detectedAt: pollStartedAt }
+        return { kind: 'unreadable', reason: `alarms unreadable on ${max} polls at this traffic step: ${describeReading(reading)}`, detectedAt: pollStartedAt }
       }
-    } else this.unreadableGate = 0
+    }
 
     if (deployment instanceof Error) {
       this.unreadableDeployment += 1
