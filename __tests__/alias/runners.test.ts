@@ -150,6 +150,29 @@ describe('planAliases', () => {
     expect(result.failure).toContain('alarm not found: "orders-errors"')
   })
 
+  it('states the analysis settings and reads the canary metrics once, in the log and the summary', async () => {
+    liveAlias('1')
+    alarms('OK')
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan', 'error-rate-tolerance': '2%' })
+    const result = await planAliases(context.config(), context)
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(1)
+    const settings = 'Canary analysis: canary vs stable error rate (tolerance 2%'
+    expect(context.log.text()).toContain(settings)
+    expect(context.log.text()).toContain('✓ canary analysis: cloudwatch:GetMetricData')
+    expect(result.summary).toContain(settings)
+  })
+
+  it('is not ready when the canary metrics cannot be read, naming the permission', async () => {
+    liveAlias('1')
+    alarms('OK')
+    cloudWatch.on(GetMetricDataCommand).rejects(Object.assign(new Error('not authorized to perform: cloudwatch:GetMetricData'), { name: 'AccessDenied' }))
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan' })
+    const result = await planAliases(context.config(), context)
+    expect(result.outputs).toMatchObject({ result: 'refused' })
+    expect(result.failure).toContain('canary analysis needs cloudwatch:GetMetricData')
+    expect(result.failure).toContain('analysis: none')
+  })
+
   it('reads the history probe for composite and metric alarms both', async () => {
     liveAlias('1')
     alarms('OK')
