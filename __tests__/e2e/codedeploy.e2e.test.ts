@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +15,8 @@ import {
 import { startEmulator, type Emulator } from '../../emulator/server.js'
 import { startLossyProxy } from '../../__fixtures__/lossy-proxy.js'
 import { waitFor } from './backends.js'
-import { describeRun, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
+import type { PolicyDocument } from '../../emulator/faults.js'
+import { describeRun, REPO_ROOT, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
 import { ContractRecorder } from '../../__fixtures__/api-model.js'
 import { recordExchanges } from '../../emulator/server.js'
 
@@ -209,6 +210,27 @@ describe('CodeDeploy mode, Lambda', () => {
       expect(emu.calls().some((c) => c.operation === 'StopDeployment')).toBe(true)
     } finally {
       emu.stopInvocations(fn, 'live')
+    }
+  })
+
+  it('runs with policies/codedeploy.json enforced, resources included: an alarm stops and rolls back', async () => {
+    const { fn, app, dg, alarm } = await lambdaSetup()
+    const text = readFileSync(join(REPO_ROOT, 'policies', 'codedeploy.json'), 'utf8')
+    const filled = text.replaceAll('REGION', 'us-east-1').replaceAll('ACCOUNT', '123456789012').replaceAll('APPLICATION', app).replaceAll('FUNCTION', fn)
+    emu.setPolicy(JSON.parse(filled) as PolicyDocument)
+    try {
+      const inputs = { 'function-name': fn, alarms: alarm, 'codedeploy-application': app, 'codedeploy-deployment-group': dg }
+      // A custom config, created by the run; then the watch, the stop and the rollback's follow.
+      const running = run({ ...inputs, version: '2', stages: '10%:30m, 100%' })
+      await waitFor(async () => routing(fn).weights['2'] === 0.1)
+      emu.setAlarmState(alarm, 'ALARM', 'Threshold Crossed: 5 errors')
+      const rolledBack = await running
+      expect(rolledBack.outputs.result, describeRun(rolledBack)).toBe('rolled-back')
+      expect(routing(fn)).toEqual({ version: '1', weights: {} })
+      expect(emu.calls().filter((c) => c.fault === 'denied')).toEqual([])
+    } finally {
+      emu.setPolicy(null)
+      emu.setAlarmState(alarm, 'OK')
     }
   })
 

@@ -661,8 +661,10 @@ export function createCodeDeployService(state: CodeDeployState): EmulatedService
       const prefix = `arn:aws:codedeploy:${REGION}:${ACCOUNT_ID}`
       let app = typeof b.applicationName === 'string' ? b.applicationName : undefined
       let group = typeof b.deploymentGroupName === 'string' ? b.deploymentGroupName : undefined
-      if (typeof b.deploymentId === 'string') {
-        const d = state.deployments.get(b.deploymentId)
+      // BatchGetDeployments names several: AWS authorises each one's group; the first stands for them here.
+      const deploymentId = typeof b.deploymentId === 'string' ? b.deploymentId : Array.isArray(b.deploymentIds) ? b.deploymentIds[0] : undefined
+      if (typeof deploymentId === 'string') {
+        const d = state.deployments.get(deploymentId)
         if (d) {
           app = d.applicationName
           group = d.groupName
