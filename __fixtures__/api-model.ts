@@ -33,7 +33,7 @@ interface Shape {
 }
 
 interface Operation {
-  output?: { shape: string }
+  output?: { shape: string; resultWrapper?: string }
   errors?: { shape: string }[]
 }
 
@@ -43,11 +43,14 @@ export interface ServiceModel {
   readonly shapes: Record<string, Shape>
 }
 
-/** The model directory per emulated service; ELBv2 (query XML) is not covered here. */
+/** The model directory per emulated service. */
 const MODELS: Partial<Record<Exchange['service'], string>> = {
   lambda: 'lambda/2015-03-31',
   cloudwatch: 'cloudwatch/2010-08-01',
   codedeploy: 'codedeploy/2014-10-06',
+  elbv2: 'elbv2/2015-12-01',
+  sts: 'sts/2011-06-15',
+  iam: 'iam/2010-05-08',
 }
 
 /** Errors every AWS service may return, whether or not the operation lists them (AWS's "common errors"). */
@@ -168,8 +171,67 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
   }
 }
 
+/** One element of a query-protocol XML response: the emulator writes no attributes but xmlns, and no CDATA. */
+interface XmlElement {
+  readonly name: string
+  readonly children: XmlElement[]
+  text: string
+}
+
+const unescapeXml = (text: string): string =>
+  text.replace(/&(lt|gt|amp|apos|quot);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e] ?? '')
+
+/** A minimal XML reader for the emulator's own query-protocol bodies. */
+export function parseXml(xml: string): XmlElement {
+  const root: XmlElement = { name: '#document', children: [], text: '' }
+  const stack = [root]
+  for (const token of xml.replace(/^<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([\w:.-]+)[^>]*?(\/?)>|([^<]+)/g)) {
+    const top = stack.at(-1) as XmlElement
+    if (token[4] !== undefined) top.text += unescapeXml(token[4])
+    else if (token[1] === '/') stack.pop()
+    else {
+      const element: XmlElement = { name: token[2] as string, children: [], text: '' }
+      top.children.push(element)
+      if (token[3] !== '/') stack.push(element)
+    }
+  }
+  return root.children[0] ?? root
+}
+
+/**
+ * An XML element read as the SDK reads it for `shapeName`: structures by member (locationName),
+ * lists as `<member>` items, scalars from their text. Unknown elements are kept under their own
+ * name, so validateShape reports them.
+ */
+function fromXml(model: ServiceModel, shapeName: string, element: XmlElement): unknown {
+  const shape = model.shapes[shapeName]
+  if (!shape) return element.text
+  switch (shape.type) {
+    case 'structure': {
+      const out: Record<string, unknown> = {}
+      for (const child of element.children) {
+        const member = Object.entries(shape.members ?? {}).find(([name, m]) => (m.locationName ?? name) === child.name)
+        out[child.name] = member ? fromXml(model, member[1].shape, child) : child.text
+      }
+      return out
+    }
+    case 'list':
+      return element.children.map((child) => fromXml(model, (shape.member as Member).shape, child))
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float':
+      return element.text.trim() === '' ? element.text : Number(element.text)
+    case 'boolean':
+      return element.text === 'true' ? true : element.text === 'false' ? false : element.text
+    default:
+      return element.text
+  }
+}
+
 /** The error code a response carries: `__type` (JSON protocols, possibly namespaced) or Lambda's `Type` header/body. */
 function errorCode(exchange: Exchange): string {
+  if (typeof exchange.body === 'string') return /<Code>([^<]*)<\/Code>/.exec(exchange.body)?.[1] ?? ''
   const body = isObject(exchange.body) ? exchange.body : {}
   const raw = String(exchange.headers['x-amzn-errortype'] ?? body['__type'] ?? body['Type'] ?? body['code'] ?? '')
   return raw.split(':')[0]?.split('#').at(-1) ?? raw
@@ -188,6 +250,15 @@ export function validateExchange(exchange: Exchange): string[] {
     const declared = (op.errors ?? []).map((e) => model.shapes[e.shape]?.error?.code ?? e.shape)
     // Lambda's throttle and service errors are declared by shape name.
     return declared.includes(code) ? [] : [`${where}: error ${code} is not one the operation declares (${declared.join(', ')})`]
+  }
+  if (typeof exchange.body === 'string' && exchange.body.startsWith('<?xml')) {
+    // Query protocol: <OpResponse><OpResult>…</OpResult><ResponseMetadata/></OpResponse>.
+    const response = parseXml(exchange.body)
+    if (response.name !== `${exchange.operation}Response`) return [`${where}: root element ${response.name}, expected ${exchange.operation}Response`]
+    if (!op.output) return []
+    const result = response.children.find((c) => c.name === (op.output?.resultWrapper ?? `${exchange.operation}Result`))
+    if (!result) return [`${where}: no ${op.output.resultWrapper ?? 'result'} element`]
+    return validateShape(model, op.output.shape, fromXml(model, op.output.shape, result)).map((p) => `${where}: ${p}`)
   }
   if (exchange.body === undefined || typeof exchange.body === 'string') return []
   if (!op.output) return isObject(exchange.body) && Object.keys(exchange.body).length > 0 ? [`${where}: the operation has no output, got a body`] : []

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { botocoreDataDir, validateExchange } from '../../__fixtures__/api-model.js'
+import type { Exchange } from '../../emulator/server.js'
 
-const exchange = (service: 'lambda' | 'cloudwatch' | 'codedeploy', operation: string, body: unknown, status = 200) => ({
+const exchange = (service: Exchange['service'], operation: string, body: unknown, status = 200) => ({
   service,
   operation,
   status,
@@ -37,5 +38,25 @@ describe.skipIf(botocoreDataDir() === null)('API model validator (botocore servi
       'cloudwatch:DescribeAlarms (400): error ResourceNotFound is not one the operation declares (InvalidNextToken)',
     ])
     expect(validateExchange(exchange('cloudwatch', 'DescribeAlarms', { __type: 'Throttling', message: 'Rate exceeded' }, 400))).toEqual([])
+  })
+  it('reads query-protocol XML as the SDK does: a wrong type, an unknown element and a missing required member are named', () => {
+    const xml = (result: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?><DescribeTargetHealthResponse xmlns="x"><DescribeTargetHealthResult>${result}</DescribeTargetHealthResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeTargetHealthResponse>`
+    const good =
+      '<TargetHealthDescriptions><member><Target><Id>i-1</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member></TargetHealthDescriptions>'
+    expect(validateExchange(exchange('elbv2', 'DescribeTargetHealth', xml(good)))).toEqual([])
+    const bad =
+      '<TargetHealthDescriptions><member><Target><Port>eighty</Port></Target><TargetHealth><State>fine</State></TargetHealth><Extra>1</Extra></member></TargetHealthDescriptions>'
+    expect(validateExchange(exchange('elbv2', 'DescribeTargetHealth', xml(bad)))).toEqual([
+      'elbv2:DescribeTargetHealth (200): $.TargetHealthDescriptions[0].Target.Port: expected an integer, got null (shape Port)',
+      'elbv2:DescribeTargetHealth (200): $.TargetHealthDescriptions[0].Target.Id: required by TargetDescription, missing',
+      expect.stringContaining('"fine" is not one of'),
+      'elbv2:DescribeTargetHealth (200): $.TargetHealthDescriptions[0].Extra: not a member of TargetHealthDescription',
+    ])
+    expect(
+      validateExchange(
+        exchange('elbv2', 'DescribeTargetHealth', '<?xml version="1.0"?><ErrorResponse><Error><Code>Bogus</Code></Error></ErrorResponse>', 400),
+      )[0],
+    ).toContain('error Bogus is not one the operation declares')
   })
 })

@@ -9,7 +9,8 @@ import {
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../emulator/server.js'
+import { ContractRecorder } from '../../__fixtures__/api-model.js'
+import { type Emulator, recordExchanges, startEmulator } from '../../emulator/server.js'
 import { FAKE_CREDENTIALS } from '../e2e/seed.js'
 
 let emulator: Emulator
@@ -179,5 +180,16 @@ describe('simulated request stream', () => {
     const p99 = (name: string) =>
       emulator.elbv2.traffic.datapoints('TargetResponseTime', dims(name), 'p99', Date.now() - 60_000, Date.now() + 1000, 60)[0]?.value ?? 0
     expect(p99('green')).toBeGreaterThan(5 * p99('blue'))
+  })
+})
+
+// Contract: every ELBv2 response above matches botocore's published model (query protocol XML).
+const contract = new ContractRecorder()
+recordExchanges(contract.record)
+describe('contract with the published API models', () => {
+  it("every response validates against botocore's service model", () => {
+    recordExchanges(undefined)
+    console.log(`[contract] ${contract.exchanges.length} responses, ${contract.operations().length} operations: ${contract.operations().join(', ')}`)
+    expect(contract.problems()).toEqual([])
   })
 })

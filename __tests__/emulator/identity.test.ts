@@ -4,7 +4,8 @@ import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { roleArn, SESSION_ROLE } from '../../emulator/identity/caller.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import { ContractRecorder } from '../../__fixtures__/api-model.js'
+import { recordExchanges, startEmulator, type Emulator } from '../../emulator/server.js'
 
 let emulator: Emulator
 const credentials = (sessionToken?: string) => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', ...(sessionToken ? { sessionToken } : {}) })
@@ -72,5 +73,16 @@ describe('IAM SimulatePrincipalPolicy', () => {
     })
     const role = await iam().send(new GetRoleCommand({ RoleName: SESSION_ROLE }))
     expect(role.Role).toMatchObject({ Arn: roleArn(SESSION_ROLE), Path: '/' })
+  })
+})
+
+// Contract: every STS and IAM response above matches botocore's published model (query protocol XML).
+const contract = new ContractRecorder()
+recordExchanges(contract.record)
+describe('contract with the published API models', () => {
+  it("every response validates against botocore's service model", () => {
+    recordExchanges(undefined)
+    expect(contract.operations()).toEqual(['iam:GetRole', 'iam:SimulatePrincipalPolicy', 'sts:GetCallerIdentity'])
+    expect(contract.problems()).toEqual([])
   })
 })
