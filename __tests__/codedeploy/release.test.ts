@@ -62,6 +62,16 @@ const info = (status: string, extra: Partial<DeploymentInfo> = {}): { deployment
   deploymentInfo: { deploymentId: ID, status: status as DeploymentInfo['status'], creator: 'user', ...extra },
 })
 
+/** The deployment runs until StopDeployment; then it is Stopped, and its rollback deployment succeeds. */
+function runsUntilStoppedWithRollback(): void {
+  cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
+  cd.on(StopDeploymentCommand).callsFake(() => {
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
+    return { status: 'Pending' }
+  })
+  cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+}
+
 const target = (weight: number) => ({
   deploymentTarget: {
     lambdaTarget: {
@@ -189,12 +199,7 @@ describe('releaseOne (Lambda)', () => {
 
   it('counts three unreadable gate reads in a row as an alarm', async () => {
     const gate = new ScriptedGate((n) => (n === 0 ? reading('pass') : reading('inconclusive')))
-    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
-    cd.on(StopDeploymentCommand).callsFake(() => {
-      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
-      return { status: 'Pending' }
-    })
-    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    runsUntilStoppedWithRollback()
     const outcome = await releaseOne(deps(gate), inputs)
     // One pre-start check, then polls 2, 3, 4 unreadable.
     expect(gate.checks).toBe(4)
@@ -205,12 +210,7 @@ describe('releaseOne (Lambda)', () => {
   it('stops a deployment whose gate is unreadable on every other poll: unreadable polls add up within a traffic step', async () => {
     // Pre-start check passes; then unreadable, good, unreadable, good, unreadable.
     const gate = new ScriptedGate((n) => (n === 0 || n % 2 === 0 ? reading('pass') : reading('inconclusive')))
-    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
-    cd.on(StopDeploymentCommand).callsFake(() => {
-      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
-      return { status: 'Pending' }
-    })
-    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    runsUntilStoppedWithRollback()
     const outcome = await releaseOne(deps(gate), inputs)
     expect(gate.checks).toBe(6)
     expect(outcome.result).toBe('rolled-back')
@@ -317,12 +317,7 @@ describe('releaseOne (Lambda)', () => {
   })
 
   it('a deployment is watched for at most 6 hours, then stopped with rollback rather than left unwatched', async () => {
-    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress'))
-    cd.on(StopDeploymentCommand).callsFake(() => {
-      cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('Stopped', { rollbackInfo: { rollbackDeploymentId: RB } }))
-      return { status: 'Pending' }
-    })
-    cd.on(GetDeploymentCommand, { deploymentId: RB }).resolves({ deploymentInfo: { deploymentId: RB, status: 'Succeeded' } })
+    runsUntilStoppedWithRollback()
     const outcome = await releaseOne({ ...deps(), pollMs: 60_000 }, inputs)
     expect(outcome.result).toBe('rolled-back')
     expect(outcome.reason).toContain('was still InProgress after 360 min of watching')

@@ -2,6 +2,13 @@
 import { randomUUID } from 'node:crypto'
 import type { ApiResponse } from '../http.js'
 
+/** The operation of a query-protocol request for the API `version` (`Action=…&Version=…` in a POST body), else undefined. */
+export function queryOperation(req: { method: string; body: string }, version: string): string | undefined {
+  if (req.method !== 'POST') return undefined
+  const params = new URLSearchParams(req.body)
+  return params.get('Version') === version ? (params.get('Action') ?? undefined) : undefined
+}
+
 export type QueryValue = string | QueryValue[] | { [key: string]: QueryValue }
 export type QueryObject = { [key: string]: QueryValue }
 

@@ -4,7 +4,7 @@
 import type { ApiRequest } from '../http.js'
 import { ApiError, type EmulatedService } from '../service.js'
 import type { FaultInjector } from '../faults.js'
-import { parseQuery, type QueryValue, xmlError, xmlResponse } from '../elbv2/query.js'
+import { parseQuery, type QueryValue, queryOperation, xmlError, xmlResponse } from '../elbv2/query.js'
 import { ACCOUNT, roleArn, SESSION_ROLE } from './caller.js'
 
 const VERSION = '2010-05-08'
@@ -30,10 +30,7 @@ export function createIamService(faults: FaultInjector): EmulatedService {
       const role = q.get('RoleName')
       return q.get('PolicySourceArn') ?? (role ? roleArn(role) : '*')
     },
-    match(req: ApiRequest) {
-      if (req.method !== 'POST' || !new URLSearchParams(req.body).has('Version', VERSION)) return undefined
-      return new URLSearchParams(req.body).get('Action') ?? undefined
-    },
+    match: (req: ApiRequest) => queryOperation(req, VERSION),
     error,
     reset: () => {},
     handle(op, req) {

@@ -2,7 +2,7 @@
 // whose permissions to simulate. It needs no permission in AWS, and no policy can deny it.
 import type { ApiRequest } from '../http.js'
 import type { EmulatedService } from '../service.js'
-import { xmlError, xmlResponse } from '../elbv2/query.js'
+import { queryOperation, xmlError, xmlResponse } from '../elbv2/query.js'
 import { ACCOUNT, callerArn } from './caller.js'
 
 const VERSION = '2011-06-15'
@@ -17,10 +17,7 @@ export function createStsService(): EmulatedService {
     throttle: { status: 400, code: 'Throttling' },
     accessDeniedCode: 'AccessDenied',
     resourceArn: () => '*',
-    match(req: ApiRequest) {
-      if (req.method !== 'POST' || !new URLSearchParams(req.body).has('Version', VERSION)) return undefined
-      return new URLSearchParams(req.body).get('Action') ?? undefined
-    },
+    match: (req: ApiRequest) => queryOperation(req, VERSION),
     error,
     reset: () => {},
     handle(op, req) {
