@@ -8,19 +8,20 @@ export interface AnalysisSummary {
   readonly settings: string
   /** The latest read of each stage, keyed by when the stage went live. */
   readonly stages: ReadonlyMap<number, StageAnalysis>
+  /** What one request is called (default invocations; ALB: requests). */
+  readonly noun?: string
 }
 
-const VERDICT: Record<Verdict, string> = {
-  pass: '✅ no worse',
-  fail: '❌ worse',
-  'no-data': 'no traffic',
-  insufficient: '⚠️ too few invocations',
-}
+const verdictText = (verdict: Verdict, noun: string): string =>
+  ({ pass: '✅ no worse', fail: '❌ worse', 'no-data': 'no traffic', insufficient: `⚠️ too few ${noun}` })[verdict]
 const RANK: Record<Verdict, number> = { fail: 0, insufficient: 1, 'no-data': 2, pass: 3 }
 
-export function seriesCell(stats: SeriesStats, withDuration: boolean): string {
+/** `invocations` -> `inv`, `requests` -> `req`. */
+const short = (noun: string): string => noun.slice(0, 3)
+
+export function seriesCell(stats: SeriesStats, withDuration: boolean, noun = 'invocations'): string {
   const rate = stats.requests > 0 ? ` (${percent(stats.errors / stats.requests)})` : ''
-  return `${stats.requests} inv, ${stats.errors} err${rate}${withDuration ? `, p99 ${ms(stats.p99)}` : ''}`
+  return `${stats.requests} ${short(noun)}, ${stats.errors} err${rate}${withDuration ? `, p99 ${ms(stats.p99)}` : ''}`
 }
 
 /** The report a stage row shows: its only subject, or in a fleet the worst one (named). */
@@ -40,8 +41,9 @@ export function analysisCells(summary: AnalysisSummary, stage: StageRecord): str
   if (!found) return ' – | – | – |'
   const { judgement, subject } = found.report
   const withDuration = judgement.duration !== undefined
-  const verdict = `${VERDICT[judgement.verdict]}${found.named ? ` (${subject.label})` : ''}`
-  return ` ${seriesCell(judgement.canary, withDuration)} | ${seriesCell(judgement.stable, withDuration)} | ${verdict} |`
+  const noun = summary.noun ?? 'invocations'
+  const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''}`
+  return ` ${seriesCell(judgement.canary, withDuration, noun)} | ${seriesCell(judgement.stable, withDuration, noun)} | ${verdict} |`
 }
 
 /** Lines after the table: a rollback by the analysis in words, and stages that saw no traffic. */
@@ -53,7 +55,7 @@ export function analysisNotes(summary: AnalysisSummary, stages: readonly StageRe
       if (judgement.verdict === 'fail') {
         const { canary, stable } = judgement
         const figures = judgement.errors?.failed
-          ? `version ${subject.canaryVersion} failed ${canary.errors} of ${canary.requests} invocations (${percent(canary.errors / Math.max(1, canary.requests))}) ` +
+          ? `version ${subject.canaryVersion} failed ${canary.errors} of ${canary.requests} ${summary.noun ?? 'invocations'} (${percent(canary.errors / Math.max(1, canary.requests))}) ` +
             `while version ${subject.stableVersion} failed ${stable.errors} of ${stable.requests} (${percent(stable.errors / Math.max(1, stable.requests))}), ` +
             `in the same window; a difference this large by chance has a probability of ${judgement.errors.pValue.toExponential(1)}`
           : `version ${subject.canaryVersion}'s p99 duration was ${ms(canary.p99)} against ${ms(stable.p99)} for version ${subject.stableVersion}, in the same window`

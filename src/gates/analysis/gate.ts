@@ -64,6 +64,11 @@ export class AnalysisGate implements Gate {
 
   constructor(private readonly options: AnalysisGateOptions) {}
 
+  /** What one request is called in messages. */
+  get noun(): string {
+    return this.options.settings.noun ?? 'requests'
+  }
+
   async check(signal?: AbortSignal, context?: GateContext): Promise<GateReading> {
     const { clock, settings } = this.options
     const at = clock.now()
@@ -84,7 +89,7 @@ export class AnalysisGate implements Gate {
         ...base,
         status: 'pass',
         error: undefined,
-        notes: [`canary metrics readable for ${subjects.length} function${subjects.length === 1 ? '' : 's'}`],
+        notes: [`canary metrics readable for ${subjects.length === 1 ? (subjects[0]?.label ?? '') : `${subjects.length} functions`}`],
       }
     }
 
@@ -106,7 +111,10 @@ export class AnalysisGate implements Gate {
       short.length > 0
         ? {
             reason: short
-              .map((r) => `${r.subject.label}: ${r.judgement.canary.requests} canary invocations, fewer than min-invocations ${settings.minRequests}`)
+              .map(
+                (r) =>
+                  `${r.subject.label}: ${r.judgement.canary.requests} canary ${this.noun}, fewer than ${settings.minInput ?? 'min-invocations'} ${settings.minRequests}`,
+              )
               .join('; '),
             blocks: this.options.insufficientData === 'alarm',
           }

@@ -27,6 +27,8 @@ export interface Subject {
   /** Version labels for messages and the summary. */
   readonly canaryVersion: string
   readonly stableVersion: string
+  /** Multiplies the latency metric into milliseconds (ALB's TargetResponseTime is in seconds); default 1. */
+  readonly latencyToMs?: number
 }
 
 export interface SubjectStats {
@@ -116,7 +118,10 @@ export async function fetchStats(
     } while (nextToken)
   }
   return {
-    stats: subjects.map((_, index) => ({ canary: series(values, index, 'canary', withLatency), stable: series(values, index, 'stable', withLatency) })),
+    stats: subjects.map((subject, index) => {
+      const read = (side: Side) => series(values, index, side, withLatency, subject.latencyToMs ?? 1)
+      return { canary: read('canary'), stable: read('stable') }
+    }),
     calls,
   }
 }
@@ -130,10 +135,10 @@ function collect(values: Map<string, number[]>, result: MetricDataResult): void 
  * One window is asked for as one period, so each query should return at most one datapoint. Should
  * CloudWatch split it anyway, Sums add up, and the p99 is the largest (an over-estimate for both versions alike).
  */
-function series(values: Map<string, number[]>, index: number, side: Side, withLatency: boolean): SeriesStats {
+function series(values: Map<string, number[]>, index: number, side: Side, withLatency: boolean, toMs: number): SeriesStats {
   const sum = (kind: Kind) => (values.get(queryId(index, side, kind)) ?? []).reduce((a, b) => a + b, 0)
   const latencies = withLatency ? (values.get(queryId(index, side, 'latency')) ?? []) : []
-  return { requests: Math.round(sum('requests')), errors: Math.round(sum('errors')), p99: latencies.length > 0 ? Math.max(...latencies) : undefined }
+  return { requests: Math.round(sum('requests')), errors: Math.round(sum('errors')), p99: latencies.length > 0 ? Math.max(...latencies) * toMs : undefined }
 }
 
 /** Lambda's per-version metrics through an alias: namespace AWS/Lambda, dimensions FunctionName, Resource and ExecutedVersion. */
@@ -153,5 +158,33 @@ export function lambdaSubject(functionName: string, alias: string, stableVersion
     stable: { dimensions: dims(stableVersion) },
     canaryVersion,
     stableVersion,
+  }
+}
+
+/** The `targetgroup/NAME/ID` suffix of a target group ARN: CloudWatch's TargetGroup dimension. */
+export function targetGroupDimension(arn: string): string {
+  return arn.split(':').at(-1) ?? arn
+}
+
+/**
+ * An ALB's per-target-group metrics: namespace AWS/ApplicationELB, dimensions LoadBalancer
+ * (`app/NAME/ID`) and TargetGroup. A group's metrics cover all its requests through this load
+ * balancer, so a group should serve only the listener (or rule) being shifted.
+ */
+export function albSubject(label: string, loadBalancer: string, stableArn: string, canaryArn: string): Subject {
+  const dims = (arn: string): Dimension[] => [
+    { Name: 'LoadBalancer', Value: loadBalancer },
+    { Name: 'TargetGroup', Value: targetGroupDimension(arn) },
+  ]
+  const name = (arn: string) => targetGroupDimension(arn).split('/')[1] ?? arn
+  return {
+    label,
+    namespace: 'AWS/ApplicationELB',
+    metrics: { requests: 'RequestCount', errors: 'HTTPCode_Target_5XX_Count', latency: 'TargetResponseTime' },
+    canary: { dimensions: dims(canaryArn) },
+    stable: { dimensions: dims(stableArn) },
+    canaryVersion: name(canaryArn),
+    stableVersion: name(stableArn),
+    latencyToMs: 1000,
   }
 }
