@@ -1,16 +1,15 @@
 import { cloudWatchClient } from '../aws/clients.js'
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
-import { isFailure, type Outcome, Rollout } from '../core/engine.js'
-import { errorMessage } from '../core/errors.js'
+import { runDeploy } from '../core/deploy-run.js'
+import { isFailure, type Outcome } from '../core/engine.js'
 import type { Config } from '../core/inputs.js'
-import { type SavedRollout, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
+import type { SavedRollout } from '../core/saved-state.js'
 import type { StepContext, StepResult } from '../core/step.js'
 import { alarmGateFor } from '../gates/alarms.js'
 import { lambdaSubject } from '../gates/analysis/queries.js'
 import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
-import { outcomeProgress, stageProgress, startProgress } from '../report/github-progress.js'
-import { createReporter, type Reporter, runUrl } from '../report/github-reporter.js'
+import { runUrl } from '../report/github-reporter.js'
 import { holdNotice, renderSummary } from '../report/summary.js'
 import { FleetProvider } from './fleet-provider.js'
 import { type AliasRelease, aliasRelease, specsFor } from './release.js'
@@ -51,16 +50,6 @@ function savedRollout(config: Config, release: AliasRelease): SavedRollout {
   }
 }
 
-async function githubReporter(config: Config, resource: string, context: StepContext): Promise<Reporter> {
-  return createReporter({
-    mode: config.github.status,
-    token: config.github.token,
-    environment: config.github.environment,
-    context: `canary/${resource}`,
-    log: { info: (m) => context.log.info(m), warning: (m) => context.log.warning(m) },
-  })
-}
-
 /** Alias mode's deploy: the rollout engine over one alias or a lockstep fleet, gated by alarms. */
 export async function deployAliases(config: Config, context: StepContext): Promise<StepResult> {
   const release = aliasRelease(config.region, specsFor(config.targets), runUrl())
@@ -75,41 +64,13 @@ export async function deployAliases(config: Config, context: StepContext): Promi
   )
   const gate = withAnalysis(alarms, analysis, config.analysis)
   context.log.info(`Canary analysis: ${describeAnalysis(config.analysis)}`)
-  const reporter = await githubReporter(config, provider.resource, context)
-  const target = config.targets.length === 1 ? config.targets[0]?.version : undefined
-  void reporter.report(startProgress(target))
-  let started = false
-  const engine = new Rollout({
-    provider,
-    gate,
-    clock: systemClock,
-    log: context.log,
-    stages: config.stages,
-    pollMs: config.pollMs,
-    signal: context.signal,
-    ...(config.maxHoldMs !== undefined ? { maxHoldMs: config.maxHoldMs } : {}),
-    onEvent: (event, stage) => {
-      if (event.kind === 'shift' || event.kind === 'promote') void reporter.report(stageProgress(stage.index, stage.total, event.weight, target))
-    },
-    onFirstWrite: () => {
-      started = true
-      context.saveState(STATE_ROLLOUT, JSON.stringify(savedRollout(config, release)))
-    },
-  })
-
   try {
-    let outcome: Outcome
-    try {
-      outcome = await engine.run()
-    } catch (error) {
-      // A crash mid-rollout still puts traffic back on the stable version.
-      if (!started) throw error
-      context.log.error(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
-      await provider.rollback()
-      context.saveState(STATE_SETTLED, 'true')
-      throw error
-    }
-    await reporter.report(outcomeProgress(outcome))
+    const outcome = await runDeploy(config, context, {
+      provider,
+      gate,
+      target: config.targets.length === 1 ? config.targets[0]?.version : undefined,
+      savedRollout: () => JSON.stringify(savedRollout(config, release)),
+    })
     const summary = renderSummary(outcome, {
       resource: provider.resource,
       resourceLink: provider.link,
