@@ -2,16 +2,17 @@ import { cloudWatchClient } from '../aws/clients.js'
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
-import { isFailure, type Outcome, Rollout } from '../core/engine.js'
+import { runDeploy } from '../core/deploy-run.js'
+import { isFailure, type Outcome } from '../core/engine.js'
 import { errorMessage, RefusalError } from '../core/errors.js'
 import { describeReading } from '../core/gate.js'
 import type { Config } from '../core/inputs.js'
-import { type SavedAlb, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
+import type { SavedAlb } from '../core/saved-state.js'
 import { holds } from '../core/stages.js'
 import type { StepContext, StepResult } from '../core/step.js'
 import { alarmGateFor } from '../gates/alarms.js'
-import { outcomeProgress, stageProgress, startProgress } from '../report/github-progress.js'
-import { createReporter } from '../report/github-reporter.js'
+import { albSubject, type Subject } from '../gates/analysis/queries.js'
+import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
 import { renderSummary } from '../report/summary.js'
 import { elbv2Client } from './clients.js'
 import { groupName } from './forward.js'
@@ -73,62 +74,38 @@ export async function runAlb(config: Config, context: StepContext): Promise<Step
   return deployListener(config, alb, context)
 }
 
+/** The analysis subject once the provider has inspected the listener: its stable group against the canary group. */
+function subjectsOf(provider: ListenerProvider, alb: AlbInputs): () => Subject[] {
+  return () => {
+    const { stableGroup, canaryGroup } = provider
+    return stableGroup && canaryGroup ? [albSubject(provider.resource, alb.listener.loadBalancer, stableGroup, canaryGroup)] : []
+  }
+}
+
 async function deployListener(config: Config, alb: AlbInputs, context: StepContext): Promise<StepResult> {
   const release = listenerRelease(config.region, alb, alb.targetGroup ?? '')
   const { provider } = release
   const cloudWatch = cloudWatchClient(config.region)
-  const gate = alarmGateFor(config, cloudWatch, systemClock)
-  const reporter = await createReporter({
-    mode: config.github.status,
-    token: config.github.token,
-    environment: config.github.environment,
-    context: `canary/${provider.resource}`,
-    log: { info: (m) => context.log.info(m), warning: (m) => context.log.warning(m) },
-  })
-  const target = alb.targetGroup
-  void reporter.report(startProgress(target))
-  let started = false
-  const engine = new Rollout({
-    provider,
-    gate,
-    clock: systemClock,
-    log: context.log,
-    stages: config.stages,
-    pollMs: config.pollMs,
-    signal: context.signal,
-    ...(config.maxHoldMs !== undefined ? { maxHoldMs: config.maxHoldMs } : {}),
-    onEvent: (event, stage) => {
-      if (event.kind === 'shift' || event.kind === 'promote') void reporter.report(stageProgress(stage.index, stage.total, event.weight, target))
-    },
-    onFirstWrite: () => {
-      started = true
-      const saved: SavedAlb = {
-        listener: alb.listener.arn,
-        stableArn: provider.stableGroup ?? '',
-        canaryArn: provider.canaryGroup ?? '',
-        users: alb.users,
-      }
-      context.saveState(STATE_ROLLOUT, JSON.stringify({ region: config.region, aliases: [], alb: saved }))
-    },
-  })
+  const alarms = alarmGateFor(config, cloudWatch, systemClock)
+  const analysis = analysisGateFor(config, cloudWatch, systemClock, subjectsOf(provider, alb), 'requests')
+  const gate = withAnalysis(alarms, analysis, config.analysis)
+  context.log.info(`Canary analysis: ${describeAnalysis(config.analysis, 'requests')}`)
   try {
-    let outcome: Outcome
-    try {
-      outcome = await engine.run()
-    } catch (error) {
-      // A crash mid-rollout still puts traffic back on the stable group and removes the users' rule.
-      if (!started) throw error
-      context.log.error(`Unexpected error mid-rollout, rolling back: ${errorMessage(error)}`)
-      await provider.rollback()
-      context.saveState(STATE_SETTLED, 'true')
-      throw error
-    }
-    await reporter.report(outcomeProgress(outcome))
+    const outcome = await runDeploy(config, context, {
+      provider,
+      gate,
+      target: alb.targetGroup,
+      savedRollout: () => {
+        const saved: SavedAlb = { listener: alb.listener.arn, stableArn: provider.stableGroup ?? '', canaryArn: provider.canaryGroup ?? '', users: alb.users }
+        return JSON.stringify({ region: config.region, aliases: [], alb: saved })
+      },
+    })
     const summary = renderSummary(outcome, {
       resource: provider.resource,
       resourceLink: provider.link,
-      alarms: gate.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
+      alarms: alarms.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')) })),
       members: [],
+      analysis: analysisSummary(analysis, config.analysis),
     })
     const common = { outputs: outputsOf(outcome), summary, settled: !outcome.needsCleanup }
     if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
@@ -190,6 +167,17 @@ async function planListener(config: Config, alb: AlbInputs, context: StepContext
     const reading = await alarmGateFor(config, cloudWatch, systemClock).check()
     log.info(`${reading.status === 'pass' ? '✓' : '✗'} gate: ${describeReading(reading)}`)
     if (reading.status !== 'pass') problems.push(`gate: ${describeReading(reading)}`)
+    const settings = `Canary analysis: ${describeAnalysis(config.analysis, 'requests')}`
+    log.info(settings)
+    const subjects = subjectsOf(release.provider, alb)
+    const analysis = analysisGateFor(config, cloudWatch, systemClock, subjects, 'requests')
+    // Without both groups (the listener could not be read) there is nothing to read the metrics of.
+    if (analysis && subjects().length > 0) {
+      const read = await analysis.check()
+      const detail = read.status === 'pass' ? (read.notes ?? []).join('; ') : (read.error ?? describeReading(read))
+      log.info(`${read.status === 'pass' ? '✓' : '✗'} canary analysis: cloudwatch:GetMetricData: ${detail}`)
+      if (read.status !== 'pass') problems.push(`canary analysis: ${detail}`)
+    }
     let offset = 0
     const rows = config.stages.map((stage, index) => {
       const pair = weightsFor(stage.weight)
@@ -201,7 +189,7 @@ async function planListener(config: Config, alb: AlbInputs, context: StepContext
     const table = ['| Stage | Share | ALB weights (canary : stable) | Starts at | Bake |', '|---|---|---|---|---|', ...rows].join('\n')
     const held = holds(config.stages) ? `\n\nHolds at ${config.stages.at(-1)?.weight ?? 0}% after the last stage; a later run promotes.` : ''
     log.info(table)
-    const summary = `## Canary release: plan for ${release.provider.resource}\n\n${table}${held}\n${problems.map((p) => `\n- ✗ ${p}`).join('')}\n`
+    const summary = `## Canary release: plan for ${release.provider.resource}\n\n${table}${held}\n\n${settings}.\n${problems.map((p) => `\n- ✗ ${p}`).join('')}\n`
     const outputs = { result: 'planned', reason: problems.join('; '), weight: '0', 'stable-version': '', 'target-version': alb.targetGroup ?? '', alarm: '' }
     if (problems.length > 0) return { outputs, summary, failure: `Plan found problems: ${problems.join('; ')}`, settled: true }
     return { outputs, summary, settled: true, conclusion: 'Plan: every check passed; nothing was changed.' }
