@@ -43,10 +43,13 @@ export class EmulatorCore {
     const cloudwatch = new CloudWatchState()
     this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy), elbv2: new Elbv2State() }
     this.codedeploy = codeDeployControl(this.state.codedeploy)
-    this.elbv2 = elbv2Control(this.state.elbv2, seed)
+    this.elbv2 = elbv2Control(this.state.elbv2, seed, cloudwatch.metrics)
     this.faults = new FaultInjector(seed)
     this.invocations = new InvocationStreams(lambda, cloudwatch.metrics, seed)
-    cloudwatch.beforeMetricsRead = (now) => this.invocations.advance(now)
+    cloudwatch.beforeMetricsRead = (now) => {
+      this.invocations.advance(now)
+      this.elbv2.traffic.advance(now)
+    }
     this.services = [
       createLambdaService(this.state.lambda),
       createCloudWatchService(this.state.cloudwatch),

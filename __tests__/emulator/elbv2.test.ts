@@ -8,6 +8,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ContractRecorder } from '../../__fixtures__/api-model.js'
 import { type Emulator, recordExchanges, startEmulator } from '../../emulator/server.js'
@@ -180,6 +181,63 @@ describe('simulated request stream', () => {
     const p99 = (name: string) =>
       emulator.elbv2.traffic.datapoints('TargetResponseTime', dims(name), 'p99', Date.now() - 60_000, Date.now() + 1000, 60)[0]?.value ?? 0
     expect(p99('green')).toBeGreaterThan(5 * p99('blue'))
+  })
+})
+
+describe('AWS/ApplicationELB metrics in CloudWatch', () => {
+  it('publishes each finished second per target group: RequestCount, 5XX only when there were some, TargetResponseTime raw in seconds', async () => {
+    const alb = seed({ blue: 1, green: 1 })
+    const cloudWatch = new CloudWatchClient({ endpoint: emulator.url, region: 'us-east-1', credentials: FAKE_CREDENTIALS, maxAttempts: 1 })
+    const past = Math.floor(Date.now() / 1000) * 1000 - 3_000
+    const sent = emulator.elbv2.traffic.burst(
+      { listenerArn: alb.listenerArn, rps: 0, errorRates: { green: 0.3, blue: 0 }, latencyMs: { green: 400, blue: 40 } },
+      2_000,
+      past,
+    )
+    // A second that is not over yet is not published.
+    emulator.elbv2.traffic.burst({ listenerArn: alb.listenerArn, rps: 0 }, 100, past + 10_000)
+    const query = (id: string, metric: string, group: string, stat: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: metric,
+          Dimensions: [
+            { Name: 'LoadBalancer', Value: alb.loadBalancer },
+            { Name: 'TargetGroup', Value: (alb.groups[group] ?? '').split(':').at(-1) ?? '' },
+          ],
+        },
+        Period: 60,
+        Stat: stat,
+      },
+    })
+    try {
+      const answer = await cloudWatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(past - 60_000),
+          EndTime: new Date(past + 60_000),
+          MetricDataQueries: [
+            query('gr', 'RequestCount', 'green', 'Sum'),
+            query('br', 'RequestCount', 'blue', 'Sum'),
+            query('ge', 'HTTPCode_Target_5XX_Count', 'green', 'Sum'),
+            query('be', 'HTTPCode_Target_5XX_Count', 'blue', 'Sum'),
+            query('gl', 'TargetResponseTime', 'green', 'p99'),
+            query('bl', 'TargetResponseTime', 'blue', 'p99'),
+          ],
+        }),
+      )
+      const values = Object.fromEntries((answer.MetricDataResults ?? []).map((r) => [r.Id, (r.Values ?? []).reduce((a, b) => a + b, 0)]))
+      const empty = (answer.MetricDataResults ?? []).filter((r) => (r.Values ?? []).length === 0).map((r) => r.Id)
+      expect(values['gr']).toBe(sent['green'])
+      expect(values['br']).toBe(sent['blue'])
+      expect((values['ge'] ?? 0) / (values['gr'] ?? 1)).toBeGreaterThan(0.25)
+      expect(empty).toEqual(['be'])
+      expect(values['gl']).toBeGreaterThan(0.4)
+      expect(values['gl']).toBeLessThan(5)
+      expect(values['gl']).toBeGreaterThan(5 * (values['bl'] ?? 0))
+    } finally {
+      cloudWatch.destroy()
+    }
   })
 })
 

@@ -1,4 +1,5 @@
 // Test-facing ALB controls, shared by the in-process Emulator object and the /_emulator/elbv2/* routes.
+import type { MetricStore } from '../cloudwatch/metrics.js'
 import { ApiError } from '../service.js'
 import type { Elbv2State, HealthState, StoredAction } from './model.js'
 import { TrafficSimulator, type TrafficSpec } from './traffic.js'
@@ -57,8 +58,8 @@ const forwardAction = (state: Elbv2State, weights: Record<string, number>, group
   },
 })
 
-export function elbv2Control(state: Elbv2State, seed: number): Elbv2ControlApi {
-  const traffic = new TrafficSimulator(state, seed)
+export function elbv2Control(state: Elbv2State, seed: number, metrics?: MetricStore): Elbv2ControlApi {
+  const traffic = new TrafficSimulator(state, seed, metrics)
   const view = (actions: StoredAction[]): ForwardView | undefined => {
     const forward = actions.find((a) => a.Forward)?.Forward
     if (!forward) return undefined

@@ -1,7 +1,9 @@
 // A simulated request stream through a listener: each request comes from one of a fixed set of
 // clients, goes through the listener's rules in priority order (conditions honoured), then its
 // forward action's weights (or the group a sticky client was given), and lands in per-target-group
-// AWS/ApplicationELB metrics: RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime.
+// AWS/ApplicationELB metrics: RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime. Each
+// second, once over, is published into the emulator's CloudWatch (dimensions LoadBalancer, TargetGroup).
+import { dimensionKey, type MetricStore } from '../cloudwatch/metrics.js'
 import { mulberry32 } from '../prng.js'
 import { type Condition, conditionValues, type Elbv2State, type Rule } from './model.js'
 
@@ -27,12 +29,23 @@ export interface TrafficSpec {
   readonly errorRates?: Record<string, number>
   /** Per target group name: typical response time in ms (default 40). */
   readonly latencyMs?: Record<string, number>
+  /** How long after its second a request's metrics can be read: CloudWatch's delivery delay (default 0). */
+  readonly metricDelayMs?: number
 }
 
 interface Bucket {
   requests: number
   errors: number
   latencies: number[]
+}
+
+/** A second not yet published to CloudWatch. */
+interface Pending {
+  readonly loadBalancer: string
+  readonly targetGroup: string
+  readonly second: number
+  readonly bucket: Bucket
+  readonly delayMs: number
 }
 
 /** Kept per second; a latency sample is capped so long runs stay small. */
@@ -114,6 +127,8 @@ export class TrafficSimulator {
   readonly metrics = new Map<string, Map<number, Bucket>>()
   /** Sticky assignments: rule ARN → client → group and expiry. */
   private readonly sticky = new Map<string, Map<number, { group: string; until: number }>>()
+  /** `${key}|${second}` → the second's bucket, until the second is over and published. */
+  private readonly pending = new Map<string, Pending>()
   private timer: NodeJS.Timeout | undefined
   private last = 0
   private rand: () => number
@@ -121,6 +136,8 @@ export class TrafficSimulator {
   constructor(
     private readonly state: Elbv2State,
     seed: number,
+    /** The emulator's CloudWatch metrics; without it, only datapoints() reads the stream. */
+    private readonly store?: MetricStore,
   ) {
     this.rand = mulberry32(seed)
   }
@@ -129,7 +146,7 @@ export class TrafficSimulator {
     this.specs.set(spec.listenerArn, { ...spec, population: populationFor(spec), carry: 0 })
     if (!this.timer) {
       this.last = Date.now()
-      this.timer = setInterval(() => this.tick(), TICK_MS)
+      this.timer = setInterval(() => this.advance(), TICK_MS)
       this.timer.unref()
     }
   }
@@ -158,7 +175,38 @@ export class TrafficSimulator {
   reset(): void {
     this.stop()
     this.metrics.clear()
+    this.pending.clear()
     this.sticky.clear()
+  }
+
+  /** Sends the requests due by `now` and publishes every finished second (called before each metric read). */
+  advance(now = Date.now()): void {
+    this.tick(now)
+    this.publish(now)
+  }
+
+  /** Publishes the seconds that are over, as ALB does: no 5XX datapoint for a second without one, response times in seconds. */
+  publish(now = Date.now()): void {
+    if (!this.store) return
+    for (const [key, p] of this.pending) {
+      const end = (p.second + 1) * 1000
+      if (end > now) continue
+      this.pending.delete(key)
+      const base = {
+        namespace: 'AWS/ApplicationELB',
+        dimensionKey: dimensionKey([
+          { Name: 'LoadBalancer', Value: p.loadBalancer },
+          { Name: 'TargetGroup', Value: p.targetGroup },
+        ]),
+        at: p.second * 1000,
+        visibleAt: end + p.delayMs,
+      }
+      const { requests, errors, latencies } = p.bucket
+      this.store.add({ ...base, metricName: 'RequestCount', unit: 'Count', set: { sampleCount: requests, sum: requests, minimum: 1, maximum: 1 } })
+      if (errors > 0)
+        this.store.add({ ...base, metricName: 'HTTPCode_Target_5XX_Count', unit: 'Count', set: { sampleCount: errors, sum: errors, minimum: 1, maximum: 1 } })
+      this.store.add({ ...base, metricName: 'TargetResponseTime', unit: 'Seconds', values: [...latencies] })
+    }
   }
 
   /** Sends the requests due since the last tick (also callable directly by tests). */
@@ -190,12 +238,17 @@ export class TrafficSimulator {
     const latency = spec.latencyMs?.[tg.name] ?? 40
     // A long right tail: p99 near 2.5 times the typical time.
     const seconds = (latency * (0.6 + 0.4 * -Math.log(Math.max(1e-9, this.rand())))) / 1000
-    const key = `${lb.dimension}|${tg.arn.split(':').at(-1) ?? ''}`
+    const targetGroup = tg.arn.split(':').at(-1) ?? ''
+    const key = `${lb.dimension}|${targetGroup}`
     const series = this.metrics.get(key) ?? new Map<number, Bucket>()
     this.metrics.set(key, series)
     const second = Math.floor(now / 1000)
-    const bucket = series.get(second) ?? { requests: 0, errors: 0, latencies: [] }
-    series.set(second, bucket)
+    let bucket = series.get(second)
+    if (!bucket) {
+      bucket = { requests: 0, errors: 0, latencies: [] }
+      series.set(second, bucket)
+      this.pending.set(`${key}|${second}`, { loadBalancer: lb.dimension, targetGroup, second, bucket, delayMs: spec.metricDelayMs ?? 0 })
+    }
     bucket.requests += 1
     if (this.rand() < errorRate) bucket.errors += 1
     if (bucket.latencies.length < MAX_SAMPLES_PER_SECOND) bucket.latencies.push(seconds)
