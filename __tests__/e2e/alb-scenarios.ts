@@ -65,6 +65,8 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(seen).toEqual(['1:0', '9:1 sticky 3600', '1:1 sticky 3600', '0:1'])
       expect(await backend.tags(alb.listenerArn)).toEqual({})
       expect(main.summary).toContain('✅ Promoted')
+      // No requests were sent: the analysis reads no data for either group, which is no reason to stop.
+      expect(main.stdout).toMatch(new RegExp(`analysis ${name} listener [0-9a-f]{8}: no traffic to either version yet`))
       expect((await runPost(main)).stdout).toContain('Nothing to clean up.')
     })
 
@@ -114,6 +116,14 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(resumed.stdout).not.toContain('Stage 1/3')
     })
 
+    it('min-invocations: a stage without canary requests has no evidence (a warning under insufficient-data ok)', async () => {
+      const name = lbName('min')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%', 'min-invocations': '100', 'insufficient-data': 'ok' }))
+      expect(main.outputs.result, describeRun(main)).toBe('promoted')
+      expect(main.warnings.join('\n')).toMatch(/Stage passes on too little evidence: .* 0 canary requests, fewer than min-invocations 100/)
+    })
+
     it('refuses, without touching it, a listener that forwards to a third group', async () => {
       const name = lbName('foreign')
       const alb = await backend.seed(name, { blue: 8, purple: 2 })
@@ -141,11 +151,44 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       const plan = await run(inputsFor(name, alb.listenerArn, { mode: 'plan', stages: 'users:5m, 12.5%:5m, 100%', 'canary-users': 'query beta=1' }))
       expect(plan.outputs.result, describeRun(plan)).toBe('planned')
       expect(plan.summary).toContain('| 2 | 12.5% | 1 : 7 | +5m | 5m |')
+      expect(plan.summary).toContain('Canary analysis: canary vs stable error rate (tolerance 1%')
+      expect(plan.stdout).toMatch(new RegExp(`✓ canary analysis: cloudwatch:GetMetricData: canary metrics readable for ${name} listener`))
       expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 4, green: 1 })
       const main = await run({ mode: 'rollback', listener: alb.listenerArn, 'target-group': `${name}-green` })
       expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', 'stable-version': `${name}-blue`, 'target-version': `${name}-green` })
       expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
     })
+
+    if (start.name === 'emulatorAlbBackend') {
+      it('rolls back a bad canary group behind green alarms: the analysis of its 5XX rate against the stable group catches it', async () => {
+        const name = lbName('bad')
+        const alb = await backend.seed(name, { blue: 1, green: 0 })
+        const alarm = `${name}-5xx`
+        await backend.alarm(alarm, 'OK')
+        const emulator = backend.emulator!
+        // Metrics delivered as each second ends (no CloudWatch delay), as the Lambda analysis e2e does.
+        emulator.elbv2.startTraffic({ listenerArn: alb.listenerArn, rps: 300, errorRates: { [`${name}-green`]: 0.3, [`${name}-blue`]: 0.001 } })
+        let main: ActionRun
+        try {
+          main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:40s, 100%', alarms: alarm }))
+        } finally {
+          emulator.elbv2.stopTraffic(alb.listenerArn)
+        }
+        expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
+        expect(main.outputs['reason']).toMatch(
+          new RegExp(`^${name} listener [0-9a-f]{8}: canary error rate \\d+\\.\\d% vs stable \\d\\.\\d% \\(tolerance 1%\\)$`),
+        )
+        expect(main.summary).toMatch(
+          new RegExp(`\\*\\*Canary analysis rolled back ${name} listener [0-9a-f]{8} in stage 1:\\*\\* version ${name}-green failed \\d+ of \\d+ requests`),
+        )
+        expect(await backend.forward(alb.listenerArn)).toEqual({ weights: { blue: 1, green: 0 }, stickiness: undefined })
+        const writes = emulator.elbv2.history().filter((h) => h.arn === alb.listenerArn && h.accessKeyId !== null)
+        expect(writes).toHaveLength(2)
+        const detectionMs = (writes[1]?.at ?? 0) - (writes[0]?.at ?? 0)
+        console.info(`bad canary group live -> rollback write: ${detectionMs} ms; run ${main.durationMs} ms`)
+        expect(detectionMs).toBeLessThan(10_000)
+      })
+    }
 
     it('the post step rolls back when main was killed mid-rollout', async () => {
       const name = lbName('kill')
