@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Outcome } from '../../src/core/engine.js'
 import type { StageAnalysis } from '../../src/gates/analysis/gate.js'
-import { lambdaSubject } from '../../src/gates/analysis/queries.js'
+import { albSubject, lambdaSubject } from '../../src/gates/analysis/queries.js'
 import { judge, type RuleSettings } from '../../src/gates/analysis/rule.js'
 import { renderSummary } from '../../src/report/summary.js'
 
@@ -73,5 +73,31 @@ describe('summary with the canary analysis', () => {
   it('says when a stage saw no traffic at all', () => {
     expect(text).toContain('| 1 | 5% | 12:00:00 | 5m of 5m | 30 | ✅ passed | 0 inv, 0 err, p99 0 ms | 0 inv, 0 err, p99 0 ms | no traffic |')
     expect(text).toContain('No traffic reached either version of orders:live during stage 1: its evidence was its alarms alone.')
+  })
+})
+
+describe('summary of an ALB analysis', () => {
+  it('counts requests, names the target groups, and a short stage says too few requests', () => {
+    const group = albSubject('web listener f2f7dc8e', 'app/web/50dc6c495c0c9188', 'arn:x:targetgroup/web-blue/1', 'arn:x:targetgroup/web-green/2')
+    const rule: RuleSettings = { ...RULE, compare: ['errors'], minRequests: 100, noun: 'requests' }
+    const report = (canary: [number, number], stable: [number, number]) => ({
+      subject: group,
+      judgement: judge({ requests: canary[0], errors: canary[1], p99: undefined }, { requests: stable[0], errors: stable[1], p99: undefined }, rule),
+    })
+    const stages = new Map([
+      [t0, { stageStartedAt: t0, at: t0, reports: [report([40, 0], [400, 1])] }],
+      [t0 + 300_000, { stageStartedAt: t0 + 300_000, at: t0 + 300_000, reports: [report([250, 78], [2300, 2])] }],
+    ])
+    const text = renderSummary(outcome(), {
+      resource: 'web listener f2f7dc8e',
+      resourceLink: undefined,
+      alarms: [],
+      members: [],
+      analysis: { settings: 'canary vs stable error rate', stages, noun: 'requests' },
+    })
+    expect(text).toContain('| 40 req, 0 err (0.0%) | 400 req, 1 err (0.3%) | ⚠️ too few requests |')
+    expect(text).toContain(
+      '**Canary analysis rolled back web listener f2f7dc8e in stage 2:** version web-green failed 78 of 250 requests (31.2%) while version web-blue failed 2 of 2300',
+    )
   })
 })
