@@ -168,6 +168,7 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         const emulator = backend.emulator!
         // Metrics delivered as each second ends (no CloudWatch delay), as the Lambda analysis e2e does.
         emulator.elbv2.startTraffic({ listenerArn: alb.listenerArn, rps: 300, errorRates: { [`${name}-green`]: 0.3, [`${name}-blue`]: 0.001 } })
+        const callsBefore = emulator.calls().length
         let main: ActionRun
         try {
           main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:40s, 100%', alarms: alarm }))
@@ -185,7 +186,13 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         const writes = emulator.elbv2.history().filter((h) => h.arn === alb.listenerArn && h.accessKeyId !== null)
         expect(writes).toHaveLength(2)
         const detectionMs = (writes[1]?.at ?? 0) - (writes[0]?.at ?? 0)
-        console.info(`bad canary group live -> rollback write: ${detectionMs} ms; run ${main.durationMs} ms`)
+        // One GetMetricData for the analysis per gate read, beside the alarms' DescribeAlarms.
+        const calls = emulator.calls().slice(callsBefore)
+        const count = (operation: string) => calls.filter((c) => c.operation === operation).length
+        console.info(
+          `bad canary group live -> rollback write: ${detectionMs} ms; run ${main.durationMs} ms; GetMetricData ${count('GetMetricData')}, DescribeAlarms ${count('DescribeAlarms')}`,
+        )
+        expect(count('GetMetricData')).toBe(count('DescribeAlarms'))
         expect(detectionMs).toBeLessThan(10_000)
       })
     }
