@@ -253,10 +253,13 @@ export function createElbv2Service(state: Elbv2State): EmulatedService {
           const arns = resourceArns(q)
           for (const arn of arns) state.assertTaggable(arn)
           return ok(op, {
-            TagDescriptions: arns.map((arn) => ({
-              ResourceArn: arn,
-              Tags: [...(state.tags.get(arn) ?? new Map<string, string>())].map(([Key, Value]) => ({ Key, Value })),
-            })),
+            // The model's TagList has at least one item, so an untagged resource gets no Tags element. AWS's
+            // docs do not say whether it sends none or an empty one; the action reads both as no tags
+            // (moto sends an empty one; the e2e runs on both).
+            TagDescriptions: arns.map((arn) => {
+              const tags = [...(state.tags.get(arn) ?? new Map<string, string>())].map(([Key, Value]) => ({ Key, Value }))
+              return { ResourceArn: arn, ...(tags.length > 0 ? { Tags: tags } : {}) }
+            }),
           })
         }
         default:

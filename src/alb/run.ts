@@ -1,4 +1,5 @@
 import { cloudWatchClient } from '../aws/clients.js'
+import { checkWritePermissions, logPermissions, type WritePermission } from '../aws/permissions.js'
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
@@ -150,6 +151,25 @@ async function rollbackListener(config: Config, alb: AlbInputs, context: StepCon
   }
 }
 
+/**
+ * The writes a deploy makes on the listener (or rule): the forward action and the hold tags, and
+ * with `canary-users` its own rule. That rule does not exist yet, so DeleteRule is simulated on a
+ * rule ARN of this listener that no real rule has.
+ */
+export function albWrites(alb: AlbInputs): WritePermission[] {
+  const { kind, arn, listenerArn } = alb.listener
+  const writes: WritePermission[] = [
+    { action: kind === 'rule' ? 'elasticloadbalancing:ModifyRule' : 'elasticloadbalancing:ModifyListener', resources: [arn] },
+    { action: 'elasticloadbalancing:AddTags', resources: [arn] },
+    { action: 'elasticloadbalancing:RemoveTags', resources: [arn] },
+  ]
+  if (alb.users.length > 0) {
+    writes.push({ action: 'elasticloadbalancing:CreateRule', resources: [listenerArn] })
+    writes.push({ action: 'elasticloadbalancing:DeleteRule', resources: [`${listenerArn.replace(':listener/', ':listener-rule/')}/0000000000000000`] })
+  }
+  return writes
+}
+
 /** `mode: plan`: reads the listener, the canary group's health and the alarms; prints the schedule with ALB weights; writes nothing. */
 async function planListener(config: Config, alb: AlbInputs, context: StepContext): Promise<StepResult> {
   const release = listenerRelease(config.region, alb, alb.targetGroup ?? '')
@@ -178,6 +198,8 @@ async function planListener(config: Config, alb: AlbInputs, context: StepContext
       log.info(`${read.status === 'pass' ? '✓' : '✗'} canary analysis: cloudwatch:GetMetricData: ${detail}`)
       if (read.status !== 'pass') problems.push(`canary analysis: ${detail}`)
     }
+    const permissions = logPermissions(await checkWritePermissions(config.region, () => albWrites(alb), context.signal), log)
+    problems.push(...permissions.problems)
     let offset = 0
     const rows = config.stages.map((stage, index) => {
       const pair = weightsFor(stage.weight)
@@ -189,7 +211,8 @@ async function planListener(config: Config, alb: AlbInputs, context: StepContext
     const table = ['| Stage | Share | ALB weights (canary : stable) | Starts at | Bake |', '|---|---|---|---|---|', ...rows].join('\n')
     const held = holds(config.stages) ? `\n\nHolds at ${config.stages.at(-1)?.weight ?? 0}% after the last stage; a later run promotes.` : ''
     log.info(table)
-    const summary = `## Canary release: plan for ${release.provider.resource}\n\n${table}${held}\n\n${settings}.\n${problems.map((p) => `\n- ✗ ${p}`).join('')}\n`
+    const flagged = [...problems.map((p) => `\n- ✗ ${p}`), ...permissions.warnings.map((w) => `\n- ⚠️ ${w}`)].join('')
+    const summary = `## Canary release: plan for ${release.provider.resource}\n\n${table}${held}\n\n${settings}.\n${flagged}\n`
     const outputs = { result: 'planned', reason: problems.join('; '), weight: '0', 'stable-version': '', 'target-version': alb.targetGroup ?? '', alarm: '' }
     if (problems.length > 0) return { outputs, summary, failure: `Plan found problems: ${problems.join('; ')}`, settled: true }
     return { outputs, summary, settled: true, conclusion: 'Plan: every check passed; nothing was changed.' }

@@ -3,7 +3,7 @@ import { preflight } from '../core/preflight.js'
 import { type CloudWatchClient, DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch'
 import { aliasRelease, specsFor } from './release.js'
 import { cloudWatchClient } from '../aws/clients.js'
-import { checkWritePermissions, describePermissions, type WritePermission } from '../aws/permissions.js'
+import { checkWritePermissions, logPermissions, type WritePermission } from '../aws/permissions.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
 import { errorMessage } from '../core/errors.js'
@@ -107,16 +107,9 @@ export async function planAliases(config: Config, context: StepContext): Promise
       })
     }
     // No write, not even a refused one: auditors and CloudTrail alerts count a failed UpdateAlias as a write attempt.
-    const permissions = describePermissions(await checkWritePermissions(config.region, aliasWrites(config), context.signal))
-    if (permissions.ok) context.log.info(`✓ write permissions: ${permissions.ok}`)
-    for (const problem of permissions.problems) {
-      problems.push(`write permissions: ${problem}`)
-      context.log.error(`✗ write permissions: ${problem}`)
-    }
-    for (const warning of permissions.warnings) {
-      notes.push(warning)
-      context.log.warning(warning)
-    }
+    const permissions = logPermissions(await checkWritePermissions(config.region, aliasWrites(config), context.signal), context.log)
+    problems.push(...permissions.problems)
+    notes.push(...permissions.warnings)
     const gate = alarmGateFor(config, cloudWatch, systemClock)
     await check('alarms: cloudwatch:DescribeAlarms', async () => {
       const verdict = preflight(await gate.check())

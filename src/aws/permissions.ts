@@ -6,6 +6,7 @@
  * pays for them.
  */
 import { errorMessage } from '../core/errors.js'
+import type { Log } from '../core/log.js'
 import { clientSettings } from './clients.js'
 
 /** One write a deploy would make, and the ARNs it may be authorised on. */
@@ -166,4 +167,14 @@ export function describePermissions(report: PermissionReport): { ok?: string; pr
     problems,
     warnings: [...report.partial],
   }
+}
+
+/** Logs the report as plan lines and returns its problems (prefixed) and warnings, for the plan's outcome. */
+export function logPermissions(report: PermissionReport, log: Pick<Log, 'info' | 'warning' | 'error'>): { problems: string[]; warnings: string[] } {
+  const described = describePermissions(report)
+  if (described.ok) log.info(`✓ write permissions: ${described.ok}`)
+  const problems = described.problems.map((p) => `write permissions: ${p}`)
+  for (const problem of problems) log.error(`✗ ${problem}`)
+  for (const warning of described.warnings) log.warning(warning)
+  return { problems, warnings: described.warnings }
 }

@@ -1,4 +1,4 @@
-import { describePermissions, type PermissionReport, type WritePermission } from '../aws/permissions.js'
+import { logPermissions, type PermissionReport, type WritePermission } from '../aws/permissions.js'
 import { GetDeploymentConfigCommand, type CodeDeployClient, type DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { errorMessage } from '../core/errors.js'
@@ -156,16 +156,9 @@ export async function planDeployment(deps: PlanDeps, inputs: CodeDeployInputs): 
       return `serves version ${alias.FunctionVersion ?? '?'}`
     })
   }
-  const permissions = describePermissions(await deps.checkWrites(codeDeployWrites(deps.region, inputs)))
-  if (permissions.ok) deps.log.info(`✓ write permissions: ${permissions.ok}`)
-  for (const problem of permissions.problems) {
-    problems.push(`write permissions: ${problem}`)
-    deps.log.error(`✗ write permissions: ${problem}`)
-  }
-  for (const warning of permissions.warnings) {
-    lines.push(`⚠️ ${warning}`)
-    deps.log.warning(warning)
-  }
+  const permissions = logPermissions(await deps.checkWrites(codeDeployWrites(deps.region, inputs)), deps.log)
+  problems.push(...permissions.problems)
+  lines.push(...permissions.warnings.map((w) => `⚠️ ${w}`))
   if (inputs.ecs)
     lines.push(`ECS: task definition ${inputs.ecs.taskDefinition}, container ${inputs.ecs.containerName}:${inputs.ecs.containerPort} (${inputs.ecs.path})`)
   if (inputs.revision) lines.push(`EC2/on-prem: ${describeRevision(inputs.revision) ?? '?'} to ${inputs.groups.join(' → ')}`)
