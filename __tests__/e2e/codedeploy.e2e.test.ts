@@ -17,8 +17,7 @@ import { startLossyProxy } from '../../__fixtures__/lossy-proxy.js'
 import { waitFor } from './backends.js'
 import type { PolicyDocument } from '../../emulator/faults.js'
 import { describeRun, REPO_ROOT, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
-import { ContractRecorder } from '../../__fixtures__/api-model.js'
-import { recordExchanges } from '../../emulator/server.js'
+import { contractCheck } from '../../__fixtures__/contract.js'
 
 // 150 ms per CodeDeploy minute: Canary10Percent5Minutes shifts to 100% after 0.75 s, a 30-minute canary lasts 4.5 s.
 const SCALE = 150
@@ -543,13 +542,4 @@ describe('CodeDeploy mode, EC2/on-premises', () => {
 })
 
 // Contract: every response the emulator sent during this file matches the service's published API model.
-const contract = new ContractRecorder()
-recordExchanges(contract.record)
-describe('contract with the published API models', () => {
-  it("every response validates against botocore's service model", () => {
-    recordExchanges(undefined)
-    expect(contract.exchanges.length).toBeGreaterThan(0)
-    console.log(`[contract] ${contract.exchanges.length} responses, ${contract.operations().length} operations: ${contract.operations().join(', ')}`)
-    expect(contract.problems()).toEqual([])
-  })
-})
+contractCheck()

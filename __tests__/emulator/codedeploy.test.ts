@@ -27,8 +27,7 @@ import {
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { EmulatorControl } from '../../emulator/client.js'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
-import { ContractRecorder } from '../../__fixtures__/api-model.js'
-import { recordExchanges } from '../../emulator/server.js'
+import { contractCheck } from '../../__fixtures__/contract.js'
 
 // 100 ms per CodeDeploy minute: Canary10Percent5Minutes takes ~0.5 s.
 const SCALE = 100
@@ -663,13 +662,4 @@ describe('codedeploy: control API', () => {
 })
 
 // Contract: every response the emulator sent during this file matches the service's published API model.
-const contract = new ContractRecorder()
-recordExchanges(contract.record)
-describe('contract with the published API models', () => {
-  it("every response validates against botocore's service model", () => {
-    recordExchanges(undefined)
-    expect(contract.exchanges.length).toBeGreaterThan(0)
-    console.log(`[contract] ${contract.exchanges.length} responses, ${contract.operations().length} operations: ${contract.operations().join(', ')}`)
-    expect(contract.problems()).toEqual([])
-  })
-})
+contractCheck()

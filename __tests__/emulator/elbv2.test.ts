@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { ContractRecorder } from '../../__fixtures__/api-model.js'
-import { type Emulator, recordExchanges, startEmulator } from '../../emulator/server.js'
+import { contractCheck } from '../../__fixtures__/contract.js'
+import { type Emulator, startEmulator } from '../../emulator/server.js'
 import { FAKE_CREDENTIALS } from '../e2e/seed.js'
 
 let emulator: Emulator
@@ -242,12 +242,4 @@ describe('AWS/ApplicationELB metrics in CloudWatch', () => {
 })
 
 // Contract: every ELBv2 response above matches botocore's published model (query protocol XML).
-const contract = new ContractRecorder()
-recordExchanges(contract.record)
-describe('contract with the published API models', () => {
-  it("every response validates against botocore's service model", () => {
-    recordExchanges(undefined)
-    console.log(`[contract] ${contract.exchanges.length} responses, ${contract.operations().length} operations: ${contract.operations().join(', ')}`)
-    expect(contract.problems()).toEqual([])
-  })
-})
+contractCheck()

@@ -4,8 +4,8 @@ import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { roleArn, SESSION_ROLE } from '../../emulator/identity/caller.js'
-import { ContractRecorder } from '../../__fixtures__/api-model.js'
-import { recordExchanges, startEmulator, type Emulator } from '../../emulator/server.js'
+import { contractCheck } from '../../__fixtures__/contract.js'
+import { startEmulator, type Emulator } from '../../emulator/server.js'
 
 let emulator: Emulator
 const credentials = (sessionToken?: string) => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', ...(sessionToken ? { sessionToken } : {}) })
@@ -77,12 +77,4 @@ describe('IAM SimulatePrincipalPolicy', () => {
 })
 
 // Contract: every STS and IAM response above matches botocore's published model (query protocol XML).
-const contract = new ContractRecorder()
-recordExchanges(contract.record)
-describe('contract with the published API models', () => {
-  it("every response validates against botocore's service model", () => {
-    recordExchanges(undefined)
-    expect(contract.operations()).toEqual(['iam:GetRole', 'iam:SimulatePrincipalPolicy', 'sts:GetCallerIdentity'])
-    expect(contract.problems()).toEqual([])
-  })
-})
+contractCheck(['iam:GetRole', 'iam:SimulatePrincipalPolicy', 'sts:GetCallerIdentity'])
