@@ -3,7 +3,7 @@ import { checkWritePermissions, logPermissions, type WritePermission } from '../
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
-import { runDeploy } from '../core/deploy-run.js'
+import { outcomeOutputs, runDeploy } from '../core/deploy-run.js'
 import { isFailure, type Outcome } from '../core/engine.js'
 import { errorMessage, RefusalError } from '../core/errors.js'
 import { describeReading } from '../core/gate.js'
@@ -20,17 +20,6 @@ import { groupName } from './forward.js'
 import { type AlbInputs, readAlbInputs } from './inputs.js'
 import { ListenerProvider } from './listener-provider.js'
 import { weightsFor } from './weights.js'
-
-function outputsOf(outcome: Outcome): Record<string, string> {
-  return {
-    result: outcome.result,
-    reason: outcome.reason ?? '',
-    weight: String(outcome.weight),
-    'stable-version': outcome.stableVersion ?? '',
-    'target-version': outcome.targetVersion ?? '',
-    alarm: outcome.alarm?.name ?? '',
-  }
-}
 
 function failureMessage(outcome: Outcome, resource: string): string {
   const reason = outcome.reason ?? 'unknown reason'
@@ -108,7 +97,7 @@ async function deployListener(config: Config, alb: AlbInputs, context: StepConte
       members: [],
       analysis: analysisSummary(analysis, config.analysis),
     })
-    const common = { outputs: outputsOf(outcome), summary, settled: !outcome.needsCleanup }
+    const common = { outputs: outcomeOutputs(outcome), summary, settled: !outcome.needsCleanup }
     if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
     if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted target group ${outcome.targetVersion ?? ''}.` }
     return { ...common, conclusion: `Held at ${outcome.weight}%.` }

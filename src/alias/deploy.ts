@@ -1,7 +1,7 @@
 import { cloudWatchClient } from '../aws/clients.js'
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
-import { runDeploy } from '../core/deploy-run.js'
+import { outcomeOutputs, runDeploy } from '../core/deploy-run.js'
 import { isFailure, type Outcome } from '../core/engine.js'
 import type { Config } from '../core/inputs.js'
 import type { SavedRollout } from '../core/saved-state.js'
@@ -13,17 +13,6 @@ import { runUrl } from '../report/github-reporter.js'
 import { holdNotice, renderSummary } from '../report/summary.js'
 import { FleetProvider } from './fleet-provider.js'
 import { type AliasRelease, aliasRelease, specsFor } from './release.js'
-
-export function outputsOf(outcome: Outcome): Record<string, string> {
-  return {
-    result: outcome.result,
-    reason: outcome.reason ?? '',
-    weight: String(outcome.weight),
-    'stable-version': outcome.stableVersion ?? '',
-    'target-version': outcome.targetVersion ?? '',
-    alarm: outcome.alarm?.name ?? '',
-  }
-}
 
 export function failureMessage(outcome: Outcome, resource: string): string {
   const reason = outcome.reason ?? 'unknown reason'
@@ -79,7 +68,7 @@ export async function deployAliases(config: Config, context: StepContext): Promi
       members: provider instanceof FleetProvider ? provider.report() : [],
       analysis: analysisSummary(analysis, config.analysis),
     })
-    const common = { outputs: outputsOf(outcome), summary, settled: !outcome.needsCleanup }
+    const common = { outputs: outcomeOutputs(outcome), summary, settled: !outcome.needsCleanup }
     if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
     if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted version ${outcome.targetVersion ?? ''}.` }
     // A hold ends green with traffic split: easy to miss without an annotation.

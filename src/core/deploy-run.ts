@@ -14,6 +14,18 @@ import { STATE_ROLLOUT, STATE_SETTLED } from './saved-state.js'
 import type { StepContext } from './step.js'
 import type { TrafficProvider } from './traffic.js'
 
+/** The step outputs of an engine outcome, the same in every mode the engine drives. */
+export function outcomeOutputs(outcome: Outcome): Record<string, string> {
+  return {
+    result: outcome.result,
+    reason: outcome.reason ?? '',
+    weight: String(outcome.weight),
+    'stable-version': outcome.stableVersion ?? '',
+    'target-version': outcome.targetVersion ?? '',
+    alarm: outcome.alarm?.name ?? '',
+  }
+}
+
 export interface DeployRun {
   readonly provider: TrafficProvider
   readonly gate: Gate
