@@ -3,7 +3,7 @@
 import type { ApiRequest } from '../http.js'
 import { ApiError, type EmulatedService } from '../service.js'
 import { type Condition, type Elbv2State, LIMITS, type Rule, type StoredAction, validation } from './model.js'
-import { parseQuery, type QueryObject, type QueryValue, type XmlValue, xmlError, xmlResponse } from './query.js'
+import { parseQuery, type QueryObject, type QueryValue, type XmlValue, xmlError, xmlResponse } from '../query.js'
 
 export const ELBV2_VERSION = '2015-12-01'
 export const ELBV2_NAMESPACE = `http://elasticloadbalancing.amazonaws.com/doc/${ELBV2_VERSION}/`

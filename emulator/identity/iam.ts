@@ -4,13 +4,14 @@
 import type { ApiRequest } from '../http.js'
 import { ApiError, type EmulatedService } from '../service.js'
 import type { FaultInjector } from '../faults.js'
-import { parseQuery, type QueryValue, queryOperation, xmlError, xmlResponse } from '../elbv2/query.js'
+import { parseQuery, type QueryValue, queryOperation, xmlError, xmlResponse } from '../query.js'
 import { ACCOUNT, roleArn, SESSION_ROLE } from './caller.js'
 
 const VERSION = '2010-05-08'
 const NAMESPACE = `https://iam.amazonaws.com/doc/${VERSION}/`
-/** SimulatePrincipalPolicy's MaxItems default and maximum. */
+/** SimulatePrincipalPolicy's MaxItems: 100 when not given, at most 1000 (botocore's maxItemsType). */
 const PAGE = 100
+const MAX_PAGE = 1000
 const CREATED = '2026-01-01T00:00:00Z'
 
 const strings = (v: QueryValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
@@ -65,7 +66,7 @@ export function createIamService(faults: FaultInjector): EmulatedService {
         })),
       )
       const start = Number(typeof q['Marker'] === 'string' ? q['Marker'] : '0') || 0
-      const max = Math.min(PAGE, Number(typeof q['MaxItems'] === 'string' ? q['MaxItems'] : PAGE) || PAGE)
+      const max = Math.min(MAX_PAGE, Number(typeof q['MaxItems'] === 'string' ? q['MaxItems'] : PAGE) || PAGE)
       const page = results.slice(start, start + max)
       const truncated = start + max < results.length
       return xmlResponse(op, NAMESPACE, { EvaluationResults: page, IsTruncated: truncated, ...(truncated ? { Marker: String(start + max) } : {}) })

@@ -2,7 +2,7 @@
 // whose permissions to simulate. It needs no permission in AWS, and no policy can deny it.
 import type { ApiRequest } from '../http.js'
 import type { EmulatedService } from '../service.js'
-import { queryOperation, xmlError, xmlResponse } from '../elbv2/query.js'
+import { queryOperation, xmlError, xmlResponse } from '../query.js'
 import { ACCOUNT, callerArn } from './caller.js'
 
 const VERSION = '2011-06-15'

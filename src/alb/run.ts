@@ -4,6 +4,7 @@ import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
 import { outcomeOutputs, runDeploy } from '../core/deploy-run.js'
+import { rollBackLeftover } from '../core/leftover-rollback.js'
 import { isFailure, type Outcome } from '../core/engine.js'
 import { errorMessage, RefusalError } from '../core/errors.js'
 import { describeReading } from '../core/gate.js'
@@ -222,15 +223,5 @@ export async function cleanUpListener(saved: { region: string; alb: SavedAlb }, 
     runUrl: '',
   }
   const release = listenerRelease(saved.region, alb, saved.alb.canaryArn, { stableArn: saved.alb.stableArn, canaryArn: saved.alb.canaryArn })
-  try {
-    context.log.warning(
-      `The main step did not finish its rollout of ${release.provider.resource}: rolling back to target group ${groupName(saved.alb.stableArn)}.`,
-    )
-    const routing = await release.provider.rollback()
-    return { outputs: {}, settled: true, conclusion: `${release.provider.resource} now routes ${routing} (verified)` }
-  } catch (error) {
-    return { outputs: {}, failure: `Post-step rollback failed: ${errorMessage(error)}` }
-  } finally {
-    release.destroy()
-  }
+  return rollBackLeftover(release, `target group ${groupName(saved.alb.stableArn)}`, context)
 }

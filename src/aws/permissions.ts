@@ -159,7 +159,7 @@ export async function checkWritePermissions(
 }
 
 /** The report as plan lines: each is a check that passed, a problem, or a warning. */
-export function describePermissions(report: PermissionReport): { ok?: string; problems: string[]; warnings: string[] } {
+function describePermissions(report: PermissionReport): { ok?: string; problems: string[]; warnings: string[] } {
   if (!report.checked) return { problems: [], warnings: [`write permissions not checked: ${report.reason}`] }
   const problems = report.denied.map((d) => `the policies of ${report.principal} do not allow ${d}`)
   return {

@@ -1,6 +1,6 @@
 // AWS query protocol: form-encoded requests (`A.member.1.B=x`) in, XML out.
 import { randomUUID } from 'node:crypto'
-import type { ApiResponse } from '../http.js'
+import type { ApiResponse } from './http.js'
 
 /** The operation of a query-protocol request for the API `version` (`Action=…&Version=…` in a POST body), else undefined. */
 export function queryOperation(req: { method: string; body: string }, version: string): string | undefined {
