@@ -1,5 +1,5 @@
 // Stand-in for dist/index.js used to test the e2e harness. Node builtins only.
-// Mimics @actions/core: heredoc file commands, workflow commands on stdout, STATE_* in post.
+// Speaks the runner protocol as an action does: heredoc file commands, workflow commands on stdout, STATE_* in post.
 // FAKE_MODE: ok (default) | fail | wait (handles SIGINT) | stubborn (ignores SIGINT/SIGTERM) | crash
 import { appendFileSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'

@@ -1,7 +1,7 @@
 // npm run bundle: one ncc bundle for both steps, plus the thin post-step entry.
 // Usage: node scripts/bundle.mjs [outDir]  (default dist/; the freshness test builds elsewhere)
-import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { availableParallelism } from 'node:os'
@@ -9,18 +9,28 @@ import { Worker } from 'node:worker_threads'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = resolve(root, process.argv[2] ?? 'dist')
-const ncc = join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js')
 // ncc names lazy chunks by number and never deletes old ones: start from an empty directory.
 rmSync(out, { recursive: true, force: true })
-// --transpile-only: the type check is `npm run typecheck`'s job, and doing it again here took 16 s.
-execFileSync(
-  process.execPath,
-  [ncc, 'build', 'src/index.ts', '-o', out, '--minify', '--transpile-only', '--target', 'es2022', '--license', 'licenses.txt', '--quiet'],
-  {
-    cwd: root,
-    stdio: 'inherit',
-  },
-)
+// ncc's API rather than its CLI, for one option the CLI lacks: mainFields. ncc resolves packages by
+// "main" alone, which gives the AWS SDK's CommonJS build: every command of every client, and every
+// credential provider, in the chunk that loads before the first request. The SDK's "module" build
+// (ES modules, "sideEffects": false) lets webpack drop the commands we never send and keeps the
+// credential providers we do not reach (SSO, INI, IMDS...) in chunks of their own. About 20 ms less
+// before the first AWS request (BENCHMARKS.md, "pacing").
+// transpileOnly: the type check is `npm run typecheck`'s job, and doing it again here took 16 s.
+const ncc = createRequire(import.meta.url)('@vercel/ncc')
+const built = await ncc(join(root, 'src/index.ts'), {
+  minify: true,
+  transpileOnly: true,
+  target: 'es2022',
+  license: 'licenses.txt',
+  quiet: true,
+  mainFields: ['module', 'main'],
+  filterAssetBase: root,
+})
+mkdirSync(out, { recursive: true })
+writeFileSync(join(out, 'index.js'), built.code)
+for (const [name, asset] of Object.entries(built.assets)) writeFileSync(join(out, name), asset.source, { mode: asset.permissions })
 
 // ncc minifies only the entry file; the lazily loaded chunks ship as written. Minify them in
 // parallel worker threads (one per core): done one after another they took most of a minute.

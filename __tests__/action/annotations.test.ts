@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 const core = vi.hoisted(() => ({ error: vi.fn<(m: string) => void>(), warning: vi.fn<(m: string) => void>(), info: vi.fn<(m: string) => void>() }))
-vi.mock('@actions/core', () => core)
+vi.mock('../../src/action/runner-protocol.js', () => core)
 
 describe('annotations', () => {
   beforeEach(() => {

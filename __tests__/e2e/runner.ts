@@ -207,7 +207,7 @@ export function parseFileCommands(text: string, what = 'file command'): Record<s
   return out
 }
 
-/** Undoes @actions/core's escapeData (%, \r, \n). */
+/** Undoes the workflow commands' message escaping (%, \r, \n), as the runner does. */
 export function unescapeData(s: string): string {
   return s.replace(/%(25|0D|0A)/gi, (_m, code: string) => {
     switch (code.toUpperCase()) {
@@ -221,7 +221,7 @@ export function unescapeData(s: string): string {
   })
 }
 
-/** Undoes @actions/core's escapeProperty (%, \r, \n, :, ,). */
+/** Undoes the workflow commands' property escaping (%, \r, \n, :, ,), as the runner does. */
 export function unescapeProperty(s: string): string {
   return s.replace(/%(25|0D|0A|3A|2C)/gi, (_m, code: string) => {
     switch (code.toUpperCase()) {

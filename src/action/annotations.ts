@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as runner from './runner-protocol.js'
 import type { Log } from '../core/log.js'
 
 /** GitHub shows at most 10 error and 10 warning annotations per step; the rest are dropped. */
@@ -13,22 +13,22 @@ let warnings = 0
 export function annotateError(message: string): void {
   if (errors < ERRORS_BEFORE_FAILURE) {
     errors += 1
-    core.error(message)
-  } else core.info(`Error: ${message}`)
+    runner.error(message)
+  } else runner.info(`Error: ${message}`)
 }
 
 export function annotateWarning(message: string): void {
   if (warnings < ANNOTATIONS_PER_KIND) {
     warnings += 1
-    core.warning(message)
-  } else core.info(`Warning: ${message}`)
+    runner.warning(message)
+  } else runner.info(`Warning: ${message}`)
 }
 
-/** The engine's log, written through the Actions toolkit (groups, capped annotations). */
+/** The engine's log, written for the Actions runner (groups, capped annotations). */
 export const coreLog: Log = {
-  info: (message) => core.info(message),
+  info: (message) => runner.info(message),
   warning: annotateWarning,
   error: annotateError,
-  startGroup: (name) => core.startGroup(name),
-  endGroup: () => core.endGroup(),
+  startGroup: (name) => runner.startGroup(name),
+  endGroup: () => runner.endGroup(),
 }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as runner from './runner-protocol.js'
 import { errorMessage, InputError } from '../core/errors.js'
 import { readConfig } from '../core/inputs.js'
 import { STATE_POST } from '../core/saved-state.js'
@@ -13,14 +13,14 @@ function refusedByInput(error: InputError): StepResult {
 
 /** The main step: validate every input, then run the chosen mode with cancellation wired in. */
 export async function run(): Promise<void> {
-  core.saveState(STATE_POST, 'true')
+  runner.saveState(STATE_POST, 'true')
   const controller = new AbortController()
   const context = stepContext(controller.signal)
   const detach = abortOnSignals(controller, context.log)
   try {
     // Registered as a mask before anything else can print it (the runner consumes the mask line).
-    const token = core.getInput('github-token')
-    if (token) core.setSecret(token)
+    const token = runner.getInput('github-token')
+    if (token) runner.setSecret(token)
     const config = readConfig(context.input)
     // Each mode's code, and the AWS clients it needs, loads only once the inputs are valid:
     // a bad input fails fast, and the alias path never pays for the CodeDeploy client.
@@ -34,7 +34,7 @@ export async function run(): Promise<void> {
   } catch (error) {
     // Input errors (CodeDeploy's are read by its mode) are all thrown before any AWS call.
     if (error instanceof InputError) await applyResult(refusedByInput(error))
-    else core.setFailed(errorMessage(error))
+    else runner.setFailed(errorMessage(error))
   } finally {
     detach()
   }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as runner from './runner-protocol.js'
 import { errorMessage } from '../core/errors.js'
 import { parseSavedRollout, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
 import type { StepResult } from '../core/step.js'
@@ -10,9 +10,9 @@ import { applyResult, stepContext } from './apply.js'
  */
 export async function run(): Promise<void> {
   try {
-    const saved = parseSavedRollout(core.getState(STATE_ROLLOUT))
-    if (!saved || core.getState(STATE_SETTLED) === 'true') {
-      core.info('Nothing to clean up.')
+    const saved = parseSavedRollout(runner.getState(STATE_ROLLOUT))
+    if (!saved || runner.getState(STATE_SETTLED) === 'true') {
+      runner.info('Nothing to clean up.')
       return
     }
     // The post step is not cancellable: it is what runs after a cancel.
@@ -23,6 +23,6 @@ export async function run(): Promise<void> {
     else result = await (await import('../alias/cleanup.js')).cleanUpAliases(saved, context)
     await applyResult(result)
   } catch (error) {
-    core.setFailed(`Post step: ${errorMessage(error)}`)
+    runner.setFailed(`Post step: ${errorMessage(error)}`)
   }
 }

@@ -84,7 +84,7 @@ export function parseMinInvocations(value: string): number {
   return Number(value)
 }
 
-/** Reads one input by its action.yml name; '' when unset (what @actions/core returns). */
+/** Reads one input by its action.yml name; '' when unset (what the runner's protocol gives). */
 export type InputReader = (name: string) => string
 
 export const MIN_POLL_MS = 1_000

@@ -1,4 +1,4 @@
-/** The log as the engine sees it; main adapts @actions/core to it, tests record it. */
+/** The log as the engine sees it; the edge writes it as workflow commands, tests record it. */
 export interface Log {
   info(message: string): void
   warning(message: string): void

@@ -1,8 +1,8 @@
 import type { Log } from './log.js'
 
 /**
- * What a mode runner hands back to the edge (src/action/), which applies it with the Actions
- * toolkit. Runners never import @actions/core, so each can be tested with fakes.
+ * What a mode runner hands back to the edge (src/action/), which writes it in the Actions runner's
+ * protocol. Mode runners never touch that protocol, so each can be tested with fakes.
  */
 export interface StepResult {
   /** Outputs by their action.yml names. */

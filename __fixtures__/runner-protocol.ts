@@ -1,5 +1,5 @@
-// A fake of @actions/core for the edge's tests: every function the edge uses, as a typed mock.
-import type * as core from '@actions/core'
+// A fake of the runner's protocol (src/action/runner-protocol.ts) for the edge's tests: every function, as a typed mock.
+import type * as core from '../src/action/runner-protocol.js'
 import { vi } from 'vitest'
 
 export const getInput = vi.fn<typeof core.getInput>(() => '')
@@ -15,17 +15,12 @@ export const notice = vi.fn<typeof core.notice>()
 export const startGroup = vi.fn<typeof core.startGroup>()
 export const endGroup = vi.fn<typeof core.endGroup>()
 
-/** The summary writer: `write` resolves unless a test makes it reject (no GITHUB_STEP_SUMMARY). */
-export const summary = {
-  addRaw: vi.fn(() => summary),
-  write: vi.fn(async () => summary),
-  emptyBuffer: vi.fn(() => summary),
-}
+/** Resolves unless a test makes it reject (no GITHUB_STEP_SUMMARY). */
+export const appendSummary = vi.fn<typeof core.appendSummary>(async () => undefined)
 
 export function resetCore(): void {
   for (const fn of [getState, saveState, setOutput, setFailed, setSecret, info, warning, error, notice, startGroup, endGroup]) fn.mockReset()
   getInput.mockReset().mockReturnValue('')
   getState.mockReturnValue('')
-  summary.addRaw.mockClear()
-  summary.write.mockReset().mockImplementation(async () => summary)
+  appendSummary.mockReset().mockResolvedValue(undefined)
 }
