@@ -1,7 +1,8 @@
 import { GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda'
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cloudWatchClient, lambdaClient } from '../../src/aws/clients.js'
+import { lambdaClient } from '../../src/aws/clients.js'
+import { cloudWatchClient } from '../../src/aws/cloudwatch-client.js'
 import { API_BUDGETS, budgetOf, Budgets, TokenBucket } from '../../src/aws/pace.js'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
 import { FakeClock } from '../../__fixtures__/clock.js'
@@ -69,13 +70,13 @@ describe('API budgets', () => {
       const write = lambdaClient('us-east-1', 'write', budgets)
       const rollback = lambdaClient('us-east-1', 'rollback', budgets)
       try {
-        for (let i = 0; i < 4; i++) {
+        for (let i = 0; i < 5; i++) {
           await plan.send(new GetAliasCommand({ FunctionName: 'orders', Name: 'live' }))
           await write.send(new UpdateAliasCommand({ FunctionName: 'orders', Name: 'live', FunctionVersion: '1' }))
           await rollback.send(new GetAliasCommand({ FunctionName: 'orders', Name: 'live' }))
         }
-        // 12 requests at fake time 0: the first 8 are the burst, the other 4 wait for tokens, whichever client sends them.
-        expect(budgets.waited.requests).toBe(4)
+        // 15 requests at fake time 0: the first 12 are the burst, the other 3 wait for tokens, whichever client sends them.
+        expect(budgets.waited.requests).toBe(3)
       } finally {
         for (const c of [plan, write, rollback]) c.destroy()
       }
@@ -85,7 +86,7 @@ describe('API budgets', () => {
       const budgets = new Budgets(new FakeClock(0))
       const cw = cloudWatchClient('us-east-1', budgets)
       try {
-        for (let i = 0; i < 5; i++) await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-errors'] }))
+        for (let i = 0; i < 7; i++) await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-errors'] }))
         expect(budgets.waited.requests).toBe(0)
         await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-errors'] }))
         expect(budgets.waited.requests).toBe(1)

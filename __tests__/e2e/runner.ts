@@ -64,6 +64,8 @@ export interface ActionRun {
   addedPath: string[]
   summary: string
   durationMs: number
+  /** Date.now() just before the spawn: process start, for timings taken against other clocks (e.g. the emulator's). */
+  spawnedAt: number
   failed: boolean
   /** Messages of ::error:: commands, unescaped. */
   errors: string[]
@@ -394,6 +396,7 @@ async function execute(opts: RunOptions, ctx: Context): Promise<ActionRun> {
   const sigkillAfter = opts.escalation?.sigkillAfterMs ?? CANCEL_SIGKILL_AFTER_MS
 
   const started = performance.now()
+  const spawnedAt = Date.now()
   const child = spawn(nodeBin, [entry], { cwd: ctx.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
 
   let stdout = ''
@@ -506,6 +509,7 @@ async function execute(opts: RunOptions, ctx: Context): Promise<ActionRun> {
     addedPath,
     summary: readOr(files.summary),
     durationMs,
+    spawnedAt,
     failed: code !== 0,
     errors: annotations.filter((a) => a.kind === 'error').map((a) => a.message),
     warnings: annotations.filter((a) => a.kind === 'warning').map((a) => a.message),

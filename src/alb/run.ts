@@ -1,4 +1,4 @@
-import { cloudWatchClient } from '../aws/clients.js'
+import { cloudWatchClient } from '../aws/cloudwatch-client.js'
 import { checkWritePermissions, logPermissions, type WritePermission } from '../aws/permissions.js'
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'

@@ -1,80 +1,17 @@
-import { cloudWatchClient } from '../aws/clients.js'
-import { alarmLink } from '../aws/links.js'
-import { systemClock } from '../core/clock.js'
-import { outcomeOutputs, runDeploy } from '../core/deploy-run.js'
-import { isFailure, type Outcome } from '../core/engine.js'
 import type { Config } from '../core/inputs.js'
-import type { SavedRollout } from '../core/saved-state.js'
 import type { StepContext, StepResult } from '../core/step.js'
-import { alarmGateFor } from '../gates/alarms.js'
-import { lambdaSubject } from '../gates/analysis/queries.js'
-import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
+import { withFirstLook } from '../core/traffic.js'
 import { runUrl } from '../report/github-reporter.js'
-import { holdNotice, renderSummary } from '../report/summary.js'
-import { FleetProvider } from './fleet-provider.js'
-import { type AliasRelease, aliasRelease, specsFor } from './release.js'
+import { aliasRelease, specsFor } from './release.js'
 
-export function failureMessage(outcome: Outcome, resource: string): string {
-  const reason = outcome.reason ?? 'unknown reason'
-  switch (outcome.result) {
-    case 'rolled-back':
-      return `Rolled back ${resource} to version ${outcome.stableVersion ?? '?'}: ${reason}`
-    case 'refused':
-      return `Refusing to start: ${reason}`
-    default:
-      return `Rollout of ${resource} failed: ${reason}`
-  }
-}
-
-/** Saved for the post step once traffic is about to move (or is found moving, on a resume). */
-function savedRollout(config: Config, release: AliasRelease): SavedRollout {
-  return {
-    region: config.region,
-    aliases: release.members.map((member, i) => ({
-      functionName: config.targets[i]?.functionName ?? '',
-      alias: config.targets[i]?.alias ?? '',
-      stable: member.stableVersion ?? '',
-      target: member.targetVersion,
-    })),
-  }
-}
-
-/** Alias mode's deploy: the rollout engine over one alias or a lockstep fleet, gated by alarms. */
+/**
+ * Alias mode's deploy. Only the Lambda side loads before the first AWS request: every alias (and
+ * the versions it would share traffic between) is read while the gates, the engine and the report
+ * load (src/alias/gated-rollout.ts). The engine then starts from that read.
+ */
 export async function deployAliases(config: Config, context: StepContext): Promise<StepResult> {
   const release = aliasRelease(config.region, specsFor(config.targets), runUrl())
-  const cloudWatch = cloudWatchClient(config.region)
-  const { provider } = release
-  const alarms = alarmGateFor(config, cloudWatch, systemClock)
-  // Each member's versions are known once the engine has inspected it, before the pre-flight read.
-  const analysis = analysisGateFor(config, cloudWatch, systemClock, () =>
-    release.members.map((member, i) =>
-      lambdaSubject(config.targets[i]?.functionName ?? '', config.targets[i]?.alias ?? '', member.stableVersion ?? '', member.targetVersion),
-    ),
-  )
-  const gate = withAnalysis(alarms, analysis, config.analysis)
-  context.log.info(`Canary analysis: ${describeAnalysis(config.analysis)}`)
-  try {
-    const outcome = await runDeploy(config, context, {
-      provider,
-      gate,
-      target: config.targets.length === 1 ? config.targets[0]?.version : undefined,
-      savedRollout: () => JSON.stringify(savedRollout(config, release)),
-    })
-    const summary = renderSummary(outcome, {
-      resource: provider.resource,
-      resourceLink: provider.link,
-      // An alarm CloudWatch did not return gets no console link (it would open an empty page).
-      alarms: alarms.names.map((name) => ({ name, link: alarmLink(config.region, name.replace(/\*$/, '')), found: !alarms.notFound.includes(name) })),
-      members: provider instanceof FleetProvider ? provider.report() : [],
-      analysis: analysisSummary(analysis, config.analysis),
-    })
-    const common = { outputs: outcomeOutputs(outcome), summary, settled: !outcome.needsCleanup }
-    if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
-    if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted version ${outcome.targetVersion ?? ''}.` }
-    // A hold ends green with traffic split: easy to miss without an annotation.
-    return { ...common, conclusion: `Held at ${outcome.weight}%.`, notice: holdNotice(outcome, provider.resource) }
-  } finally {
-    release.destroy()
-    cloudWatch.destroy()
-  }
+  const firstLook = withFirstLook(release.provider, release.provider.inspect())
+  const { runGatedRollout } = await import('./gated-rollout.js')
+  return runGatedRollout(config, context, release, firstLook)
 }

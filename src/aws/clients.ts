@@ -1,4 +1,3 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { paceClient, processBudgets, type Budgets } from './pace.js'
@@ -44,9 +43,4 @@ export function clientSettings(region: string, purpose: ClientPurpose) {
 /** A Lambda client spending the process's shared control-plane budget (every Lambda client does, whatever its purpose). */
 export function lambdaClient(region: string, purpose: ClientPurpose, budgets: Budgets = processBudgets): LambdaClient {
   return paceClient(new LambdaClient(clientSettings(region, purpose)), 'lambda', budgets)
-}
-
-/** A CloudWatch client spending the process's shared per-API budgets (DescribeAlarms, DescribeAlarmHistory, GetMetricData). */
-export function cloudWatchClient(region: string, budgets: Budgets = processBudgets): CloudWatchClient {
-  return paceClient(new CloudWatchClient(clientSettings(region, 'poll')), 'cloudwatch', budgets)
 }

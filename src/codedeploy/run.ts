@@ -1,6 +1,7 @@
 import { checkWritePermissions } from '../aws/permissions.js'
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
-import { cloudWatchClient, lambdaClient } from '../aws/clients.js'
+import { lambdaClient } from '../aws/clients.js'
+import { cloudWatchClient } from '../aws/cloudwatch-client.js'
 import { systemClock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
 import { GetAliasCommand } from '@aws-sdk/client-lambda'

@@ -64,3 +64,32 @@ export function percentFromFraction(fraction: number): number {
 export function sameWeight(a: number, b: number): boolean {
   return Math.abs(a - b) < 1e-6
 }
+
+/**
+ * The provider with its first `inspect()` already sent, so a mode can read the live state while
+ * the code the rollout needs later (gates, report, CloudWatch's client) is still loading. The
+ * engine's first inspection is that read; every later one reads afresh. A failed first read reaches
+ * the engine, which refuses on it, as it would have.
+ */
+export function withFirstLook(provider: TrafficProvider, firstLook: Promise<TrafficState>): TrafficProvider {
+  // Handled here so a failure is not an unhandled rejection while the rest loads; the engine still awaits it.
+  firstLook.catch(() => undefined)
+  let pending: Promise<TrafficState> | undefined = firstLook
+  return {
+    get resource() {
+      return provider.resource
+    },
+    get link() {
+      return provider.link
+    },
+    inspect: () => {
+      const look = pending ?? provider.inspect()
+      pending = undefined
+      return look
+    },
+    shift: (weight) => provider.shift(weight),
+    promote: () => provider.promote(),
+    markBaked: () => provider.markBaked(),
+    rollback: () => provider.rollback(),
+  }
+}
