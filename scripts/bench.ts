@@ -9,6 +9,7 @@
  *   npm run bench                          all figures; writes BENCHMARKS.md
  *   npm run bench -- --only=cold,size      some figures (alarm, analysis, overhead, calls, cold, size, pacing); prints only
  *   npm run bench -- --out=/tmp/bench.md   write the report elsewhere
+ *   npm run bench -- --dist=/tmp/old-dist   measure another build (e.g. `git archive REV dist | tar -x -C /tmp/old`)
  *
  * dist/ is copied to a temporary directory first, so every figure measures the same bundle even if
  * dist/ is rebuilt while the benchmark runs; the report names that bundle by its SHA-256.
@@ -17,7 +18,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../__tests__/e2e/runner.js'
 import { falseRollbackRate } from '../__fixtures__/canary-sim.js'
@@ -62,11 +63,14 @@ type Section = (typeof SECTIONS)[number]
 interface Options {
   only: Set<Section>
   out: string | undefined
+  /** The build to measure; dist/ by default. */
+  dist: string | undefined
 }
 
 function parseArgs(argv: readonly string[]): Options {
   let only = new Set<Section>(SECTIONS)
   let out: string | undefined = join(REPO_ROOT, 'BENCHMARKS.md')
+  let dist: string | undefined
   let partial = false
   for (const arg of argv) {
     if (arg.startsWith('--only=')) {
@@ -82,16 +86,18 @@ function parseArgs(argv: readonly string[]): Options {
       partial = true
     } else if (arg.startsWith('--out=')) {
       out = arg.slice('--out='.length)
+    } else if (arg.startsWith('--dist=')) {
+      dist = resolve(arg.slice('--dist='.length))
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --only=alarm,analysis,overhead,calls,cold,size,pacing] [--out=FILE]')
+      console.log('usage: npm run bench [-- --only=alarm,analysis,overhead,calls,cold,size,pacing] [--out=FILE] [--dist=DIR]')
       process.exit(0)
     } else {
       throw new Error(`unknown argument "${arg}"`)
     }
   }
-  // A partial run does not overwrite the committed report unless asked to.
-  if (partial && !argv.some((a) => a.startsWith('--out='))) out = undefined
-  return { only, out }
+  // A partial run, or one of another build, does not overwrite the committed report unless asked to.
+  if ((partial || dist !== undefined) && !argv.some((a) => a.startsWith('--out='))) out = undefined
+  return { only, out, dist }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,8 +137,7 @@ function hashDir(dir: string): string {
 }
 
 /** Copies dist/ to a temp dir, retrying while it is being rebuilt (the copy must match the source). */
-async function snapshotDist(): Promise<Bundle> {
-  const src = join(REPO_ROOT, 'dist')
+async function snapshotDist(src = join(REPO_ROOT, 'dist')): Promise<Bundle> {
   for (let attempt = 1; ; attempt++) {
     if (existsSync(join(src, 'index.js'))) {
       const before = hashDir(src)
@@ -845,7 +850,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now()
   const loadStart = os.loadavg()
   log(`Benchmark: ${[...opts.only].join(', ')} (node ${process.version}, ${os.cpus().length} cores)`)
-  const bundle = await snapshotDist()
+  const bundle = await snapshotDist(opts.dist)
   log(`Bundle: dist/ (${bundle.files.length} files) copied to ${bundle.dir}, sha256 ${bundle.sha256.slice(0, 16)}…`)
   const results: Results = {}
   try {
