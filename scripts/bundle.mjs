@@ -1,5 +1,6 @@
 // npm run bundle: one ncc bundle for both steps, plus the thin post-step entry.
-// Usage: node scripts/bundle.mjs [outDir]  (default dist/; the freshness test builds elsewhere)
+// Usage: node scripts/bundle.mjs [outDir] [entry]  (default dist/ and src/index.ts; the freshness test
+// builds elsewhere, and the benchmark builds its SDK-only baseline, scripts/bench/sdk-floor.ts, the same way)
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
@@ -9,6 +10,7 @@ import { Worker } from 'node:worker_threads'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = resolve(root, process.argv[2] ?? 'dist')
+const entry = resolve(root, process.argv[3] ?? 'src/index.ts')
 // ncc names lazy chunks by number and never deletes old ones: start from an empty directory.
 rmSync(out, { recursive: true, force: true })
 // ncc's API rather than its CLI, for one option the CLI lacks: mainFields. ncc resolves packages by
@@ -19,7 +21,7 @@ rmSync(out, { recursive: true, force: true })
 // before the first AWS request (BENCHMARKS.md, "pacing").
 // transpileOnly: the type check is `npm run typecheck`'s job, and doing it again here took 16 s.
 const ncc = createRequire(import.meta.url)('@vercel/ncc')
-const built = await ncc(join(root, 'src/index.ts'), {
+const built = await ncc(entry, {
   minify: true,
   transpileOnly: true,
   target: 'es2022',
