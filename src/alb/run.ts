@@ -3,9 +3,9 @@ import { checkWritePermissions, logPermissions, type WritePermission } from '../
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
 import { formatDuration } from '../core/duration.js'
-import { outcomeOutputs, runDeploy } from '../core/deploy-run.js'
+import { failureMessage, outcomeOutputs, runDeploy } from '../core/deploy-run.js'
 import { rollBackLeftover } from '../core/leftover-rollback.js'
-import { isFailure, type Outcome } from '../core/engine.js'
+import { isFailure } from '../core/engine.js'
 import { errorMessage, RefusalError } from '../core/errors.js'
 import { describeReading } from '../core/gate.js'
 import type { Config } from '../core/inputs.js'
@@ -21,18 +21,6 @@ import { groupName } from './forward.js'
 import { type AlbInputs, readAlbInputs } from './inputs.js'
 import { ListenerProvider } from './listener-provider.js'
 import { weightsFor } from './weights.js'
-
-function failureMessage(outcome: Outcome, resource: string): string {
-  const reason = outcome.reason ?? 'unknown reason'
-  switch (outcome.result) {
-    case 'rolled-back':
-      return `Rolled back ${resource} to target group ${outcome.stableVersion ?? '?'}: ${reason}`
-    case 'refused':
-      return `Refusing to start: ${reason}`
-    default:
-      return `Rollout of ${resource} failed: ${reason}`
-  }
-}
 
 /** The ALB provider for a run, with its two clients (the rollback's own, so throttled reads cannot spend its retries). */
 export function listenerRelease(region: string, alb: AlbInputs, targetGroup: string, known?: ConstructorParameters<typeof ListenerProvider>[0]['known']) {
@@ -99,7 +87,7 @@ async function deployListener(config: Config, alb: AlbInputs, context: StepConte
       analysis: analysisSummary(analysis, config.analysis),
     })
     const common = { outputs: outcomeOutputs(outcome), summary, settled: !outcome.needsCleanup }
-    if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
+    if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource, 'target group') }
     if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted target group ${outcome.targetVersion ?? ''}.` }
     return { ...common, conclusion: `Held at ${outcome.weight}%.` }
   } finally {

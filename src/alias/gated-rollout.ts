@@ -1,8 +1,8 @@
 import { cloudWatchClient } from '../aws/cloudwatch-client.js'
 import { alarmLink } from '../aws/links.js'
 import { systemClock } from '../core/clock.js'
-import { outcomeOutputs, runDeploy } from '../core/deploy-run.js'
-import { isFailure, type Outcome } from '../core/engine.js'
+import { failureMessage, outcomeOutputs, runDeploy } from '../core/deploy-run.js'
+import { isFailure } from '../core/engine.js'
 import type { Config } from '../core/inputs.js'
 import type { SavedRollout } from '../core/saved-state.js'
 import type { StepContext, StepResult } from '../core/step.js'
@@ -13,18 +13,6 @@ import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from
 import { holdNotice, renderSummary } from '../report/summary.js'
 import { FleetProvider } from './fleet-provider.js'
 import type { AliasRelease } from './release.js'
-
-export function failureMessage(outcome: Outcome, resource: string): string {
-  const reason = outcome.reason ?? 'unknown reason'
-  switch (outcome.result) {
-    case 'rolled-back':
-      return `Rolled back ${resource} to version ${outcome.stableVersion ?? '?'}: ${reason}`
-    case 'refused':
-      return `Refusing to start: ${reason}`
-    default:
-      return `Rollout of ${resource} failed: ${reason}`
-  }
-}
 
 /** Saved for the post step once traffic is about to move (or is found moving, on a resume). */
 function savedRollout(config: Config, release: AliasRelease): SavedRollout {
@@ -71,7 +59,7 @@ export async function runGatedRollout(config: Config, context: StepContext, rele
       analysis: analysisSummary(analysis, config.analysis),
     })
     const common = { outputs: outcomeOutputs(outcome), summary, settled: !outcome.needsCleanup }
-    if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource) }
+    if (isFailure(outcome)) return { ...common, failure: failureMessage(outcome, provider.resource, 'version') }
     if (outcome.result === 'promoted') return { ...common, conclusion: `Promoted version ${outcome.targetVersion ?? ''}.` }
     // A hold ends green with traffic split: easy to miss without an annotation.
     return { ...common, conclusion: `Held at ${outcome.weight}%.`, notice: holdNotice(outcome, provider.resource) }

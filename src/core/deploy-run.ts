@@ -26,6 +26,22 @@ export function outcomeOutputs(outcome: Outcome): Record<string, string> {
   }
 }
 
+/**
+ * The step's failure message for a failed outcome. `stable` names what a rollback returned to
+ * (`version` for an alias, `target group` for a listener).
+ */
+export function failureMessage(outcome: Outcome, resource: string, stable: string): string {
+  const reason = outcome.reason ?? 'unknown reason'
+  switch (outcome.result) {
+    case 'rolled-back':
+      return `Rolled back ${resource} to ${stable} ${outcome.stableVersion ?? '?'}: ${reason}`
+    case 'refused':
+      return `Refusing to start: ${reason}`
+    default:
+      return `Rollout of ${resource} failed: ${reason}`
+  }
+}
+
 export interface DeployRun {
   readonly provider: TrafficProvider
   readonly gate: Gate
