@@ -3,7 +3,15 @@ import { weightChart } from './chart.js'
 import { formatDuration } from '../core/duration.js'
 import type { Outcome, StageRecord } from '../core/engine.js'
 import type { AlarmState } from '../core/gate.js'
-import type { MemberReport } from '../alias/fleet-provider.js'
+
+/** One function of a multi-function release, for the summary's per-function table. */
+export interface MemberReport {
+  readonly resource: string
+  readonly link: string | undefined
+  readonly stableVersion: string
+  readonly targetVersion: string
+  readonly weight: number
+}
 
 export interface SummaryContext {
   readonly resource: string
