@@ -43,17 +43,23 @@ describe('dependency direction (issue 21)', () => {
   it('finds the imports it checks (the scan itself works)', () => {
     const engine = files.find(({ file }) => file.endsWith('core/engine.ts'))
     expect(engine?.imports.length).toBeGreaterThan(0)
-    expect(specifiers("import { a } from './a.js'\nexport { b } from '../b.js'\nconst c = await import('../c/c.js')")).toEqual(['./a.js', '../b.js', '../c/c.js'])
+    expect(specifiers("import { a } from './a.js'\nexport { b } from '../b.js'\nconst c = await import('../c/c.js')")).toEqual([
+      './a.js',
+      '../b.js',
+      '../c/c.js',
+    ])
   })
 
   it.each(Object.entries(ALLOWED))('src/%s imports only from the layers below it', (folder, allowed) => {
     const upward = files
       .filter((f) => f.folder === folder)
       .flatMap(({ file, imports }) =>
-        imports.filter((s) => {
-          const target = folderOf(file, s)
-          return target !== undefined && target !== folder && !allowed.includes(target)
-        }).map((s) => `${relative(SRC, file)} → ${s}`),
+        imports
+          .filter((s) => {
+            const target = folderOf(file, s)
+            return target !== undefined && target !== folder && !allowed.includes(target)
+          })
+          .map((s) => `${relative(SRC, file)} → ${s}`),
       )
     expect(upward).toEqual([])
   })

@@ -51,6 +51,7 @@ export async function runDeploy(config: Config, context: StepContext, run: Deplo
       context.saveState(STATE_ROLLOUT, run.savedRollout())
     },
   })
+  await context.ready?.()
   let outcome: Outcome
   try {
     outcome = await engine.run()

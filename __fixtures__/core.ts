@@ -1,5 +1,6 @@
-// A fake of the runner's protocol (src/action/runner-protocol.ts) for the edge's tests: every function, as a typed mock.
-import type * as core from '../src/action/runner-protocol.js'
+// A fake of @actions/core for the edge's tests (src/action/), as in GitHub's typescript-action template:
+// each function the edge calls, as a typed mock. `summary` records what was appended.
+import type * as core from '@actions/core'
 import { vi } from 'vitest'
 
 export const getInput = vi.fn<typeof core.getInput>(() => '')
@@ -15,12 +16,30 @@ export const notice = vi.fn<typeof core.notice>()
 export const startGroup = vi.fn<typeof core.startGroup>()
 export const endGroup = vi.fn<typeof core.endGroup>()
 
-/** Resolves unless a test makes it reject (no GITHUB_STEP_SUMMARY). */
-export const appendSummary = vi.fn<typeof core.appendSummary>(async () => undefined)
+/** The job summary: `written` is what reached the file; make `write` reject for a runner without one. */
+export const summary = {
+  buffer: '',
+  written: [] as string[],
+  addRaw: vi.fn((text: string) => {
+    summary.buffer += text
+    return summary
+  }),
+  write: vi.fn(async () => {
+    summary.written.push(summary.buffer)
+    summary.buffer = ''
+    return summary
+  }),
+  emptyBuffer: vi.fn(() => {
+    summary.buffer = ''
+    return summary
+  }),
+}
 
 export function resetCore(): void {
   for (const fn of [getState, saveState, setOutput, setFailed, setSecret, info, warning, error, notice, startGroup, endGroup]) fn.mockReset()
   getInput.mockReset().mockReturnValue('')
   getState.mockReturnValue('')
-  appendSummary.mockReset().mockResolvedValue(undefined)
+  summary.buffer = ''
+  summary.written = []
+  summary.write.mockClear()
 }
