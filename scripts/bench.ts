@@ -867,7 +867,8 @@ async function main(): Promise<void> {
     }
     // Timed early, beside the cold start: the emulator shares this process, and timed after the
     // 50-function runs the first-request figure came out at 221 ms against 144 ms on its own.
-    if (opts.only.has('pacing')) results.pacing = await measurePacing(bundle.entry, log, opts.compare === undefined ? undefined : (await snapshotDist(opts.compare)).entry)
+    if (opts.only.has('pacing'))
+      results.pacing = await measurePacing(bundle.entry, log, opts.compare === undefined ? undefined : (await snapshotDist(opts.compare)).entry)
     if (opts.only.has('alarm')) {
       log(`\n[alarm → rollback] ${ALARM_RUNS} runs, stages "${ALARM_STAGES}", poll ${POLL_MS / 1000}s`)
       const samples: AlarmSample[] = []
