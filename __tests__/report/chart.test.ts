@@ -56,6 +56,13 @@ describe('weight chart', () => {
       expect((m ?? 0) * 60 + (sec ?? 0)).toBe(i * perSlot)
     }
     expect(chart.labels.filter((l) => visible(l) !== '').length).toBeLessThanOrEqual(12)
+    // Issue 21: an event's label (time and marks, twice as wide) never sits right next to another label.
+    const shown = chart.labels.map((l, i) => ({ i, l: visible(l) })).filter(({ l }) => l !== '')
+    const every = Math.ceil(chart.labels.length / 10)
+    shown.forEach(({ i, l }, k) => {
+      const next = shown[k + 1]
+      if (next && (/\s/.test(l) || /\s/.test(next.l))) expect(next.i - i).toBeGreaterThanOrEqual(every)
+    })
   })
 
   it('gives each stage a width proportional to its bake time', () => {

@@ -139,7 +139,10 @@ export function weightChart(input: Outcome | TrafficHistory): string | undefined
     const from = history.startedAt + i * step
     const to = i === slots - 1 ? history.endedAt + 1 : from + step
     const events = marked.get(i)
-    const text = events ? [...events].map(([time, marks]) => `${time} ${[...marks].join('')}`).join(' ') : i % labelEvery === 0 ? label(i * step) : ''
+    // A grid time gives way to an event's label close by, which is wider and must not run into it.
+    const nearEvent = [...marked.keys()].some((j) => j !== i && Math.abs(j - i) < labelEvery)
+    const gridTime = i % labelEvery === 0 && !nearEvent ? label(i * step) : ''
+    const text = events ? [...events].map(([time, marks]) => `${time} ${[...marks].join('')}`).join(' ') : gridTime
     labels.push(`"${text}${text ? '' : invisible(i)}"`)
     weights.push(highestIn(history.changes, from, to))
   }
