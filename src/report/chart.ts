@@ -24,7 +24,7 @@ const MARKS: Record<Marked, { mark: string; words: string }> = {
   rollback: { mark: '↩', words: 'rolled back' },
   promote: { mark: '✓', words: 'promoted' },
   hold: { mark: '‖', words: 'held' },
-  users: { mark: '👥', words: "canary users' rule" },
+  users: { mark: '◐', words: "canary users' rule" },
 }
 
 /** A mark on the time axis, with its legend words. */
@@ -87,7 +87,11 @@ export function rolloutHistory(outcome: Outcome): TrafficHistory {
   }
   const users = outcome.stages.find((s) => s.users && s.startedAt !== undefined)
   if (users?.startedAt !== undefined) {
-    marks.push({ at: users.startedAt, kind: 'users', words: "canary users' rule: matching requests reach the canary, beside its weight from then on" })
+    marks.push({
+      at: users.startedAt,
+      kind: 'users',
+      words: "canary users' rule: matching requests reach the canary beside its weight from then on (their share is not measured)",
+    })
     marks.sort((a, b) => a.at - b.at)
   }
   return {
@@ -147,7 +151,8 @@ export function weightChart(input: Outcome | TrafficHistory): string | undefined
     weights.push(highestIn(history.changes, from, to))
   }
 
-  const users = history.usersRule ? " (+ the canary users' rule, share not measured)" : ''
+  // Kept short: mermaid does not wrap a title. The legend says what the users' rule adds.
+  const users = history.usersRule ? " (+ users' rule)" : ''
   const lines = [
     '```mermaid',
     `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${BAR_COLOUR}"}}}}%%`,
