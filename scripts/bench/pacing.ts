@@ -150,7 +150,9 @@ export async function measurePacing(entry: string, log: (line: string) => void, 
   }
   log(
     `  start-up: first request median ${ms(median(firstMs))}, SDK alone ${ms(median(floorMs))}, node -e 0 ${ms(median(bareMs))}` +
-      (compare ? `, ${compare} ${ms(median(compareMs))}` : ''),
+      (compare
+        ? `, ${compare} ${ms(median(compareMs))} (this build ${signed(pairedDifference(firstMs, compareMs))} against it, median of the rounds' differences)`
+        : ''),
   )
   const samples: PacingSample[] = []
   for (const functions of [1, FLEET]) {
@@ -164,6 +166,13 @@ export async function measurePacing(entry: string, log: (line: string) => void, 
     }
   }
   return { samples, firstMs, floorMs, bareMs, ...(compare ? { compareMs } : {}) }
+}
+
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${ms(x)}`
+
+/** The median of `a[i] - b[i]`: two builds timed in the same rounds. */
+export function pairedDifference(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x - (b[i] ?? Number.NaN)).filter((d) => Number.isFinite(d)))
 }
 
 export function pacingRows(r: PacingResult): PacingRow[] {
@@ -206,7 +215,8 @@ export function pacingRows(r: PacingResult): PacingRow[] {
     rows.push({
       figure: `The same for the build given with --compare, same runs`,
       target: '— (reference: within 10 ms)',
-      measured: `+${ms(other - bare)} over bare node; this build ${first - other >= 0 ? '+' : ''}${ms(first - other)} against it`,
+      // Round by round (the two ran back to back), which the machine's drift between rounds does not move.
+      measured: `+${ms(other - bare)} over bare node; this build ${signed(first - other)} against it, ${signed(pairedDifference(r.firstMs, r.compareMs))} as the median of the rounds' differences`,
       meets: undefined,
     })
   }

@@ -3,7 +3,7 @@
  *
  * The toolkit loads lazily, once the step's first AWS request is on its way (src/action/main.ts),
  * not at start-up: importing it also evaluates its OIDC client and, with it, the undici HTTP client,
- * about 40 ms of CPU that would otherwise come before the first request (BENCHMARKS.md, start-up).
+ * 40 to 80 ms of CPU that would otherwise come before the first request (RELIABILITY.md, start-up).
  * Until it has loaded, each call below waits in a queue and runs, in order, as soon as it has; so
  * the token's mask, the first call main makes, still reaches the runner before any other line.
  *
