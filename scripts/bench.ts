@@ -10,6 +10,7 @@
  *   npm run bench -- --only=cold,size      some figures (alarm, analysis, overhead, calls, cold, size, pacing); prints only
  *   npm run bench -- --out=/tmp/bench.md   write the report elsewhere
  *   npm run bench -- --dist=/tmp/old-dist   measure another build (e.g. `git archive REV dist | tar -x -C /tmp/old`)
+ *   npm run bench -- --compare=/tmp/old/dist  time another build's start-up in the same rounds (section pacing)
  *
  * dist/ is copied to a temporary directory first, so every figure measures the same bundle even if
  * dist/ is rebuilt while the benchmark runs; the report names that bundle by its SHA-256.
@@ -65,12 +66,15 @@ interface Options {
   out: string | undefined
   /** The build to measure; dist/ by default. */
   dist: string | undefined
+  /** Another build whose start-up is timed in the same rounds (e.g. the last release's dist/). */
+  compare: string | undefined
 }
 
 function parseArgs(argv: readonly string[]): Options {
   let only = new Set<Section>(SECTIONS)
   let out: string | undefined = join(REPO_ROOT, 'BENCHMARKS.md')
   let dist: string | undefined
+  let compare: string | undefined
   let partial = false
   for (const arg of argv) {
     if (arg.startsWith('--only=')) {
@@ -88,8 +92,10 @@ function parseArgs(argv: readonly string[]): Options {
       out = arg.slice('--out='.length)
     } else if (arg.startsWith('--dist=')) {
       dist = resolve(arg.slice('--dist='.length))
+    } else if (arg.startsWith('--compare=')) {
+      compare = resolve(arg.slice('--compare='.length))
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --only=alarm,analysis,overhead,calls,cold,size,pacing] [--out=FILE] [--dist=DIR]')
+      console.log('usage: npm run bench [-- --only=alarm,analysis,overhead,calls,cold,size,pacing] [--out=FILE] [--dist=DIR] [--compare=DIR]')
       process.exit(0)
     } else {
       throw new Error(`unknown argument "${arg}"`)
@@ -97,7 +103,7 @@ function parseArgs(argv: readonly string[]): Options {
   }
   // A partial run, or one of another build, does not overwrite the committed report unless asked to.
   if ((partial || dist !== undefined) && !argv.some((a) => a.startsWith('--out='))) out = undefined
-  return { only, out, dist }
+  return { only, out, dist, compare }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,7 +867,8 @@ async function main(): Promise<void> {
     }
     // Timed early, beside the cold start: the emulator shares this process, and timed after the
     // 50-function runs the first-request figure came out at 221 ms against 144 ms on its own.
-    if (opts.only.has('pacing')) results.pacing = await measurePacing(bundle.entry, log)
+    if (opts.only.has('pacing'))
+      results.pacing = await measurePacing(bundle.entry, log, opts.compare === undefined ? undefined : (await snapshotDist(opts.compare)).entry)
     if (opts.only.has('alarm')) {
       log(`\n[alarm → rollback] ${ALARM_RUNS} runs, stages "${ALARM_STAGES}", poll ${POLL_MS / 1000}s`)
       const samples: AlarmSample[] = []

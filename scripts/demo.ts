@@ -33,8 +33,12 @@ function render(stdout: string): string {
   )
 }
 
+/** Releases are numbered in the order the demo runs them, across every part. */
+let releases = 0
+
 function show(title: string, run: ActionRun): void {
-  console.log(`\n━━━ ${title} ━━━`)
+  releases += 1
+  console.log(`\n━━━ Release ${releases}: ${title} ━━━`)
   console.log(`exit code ${run.exitCode} after ${(run.durationMs / 1000).toFixed(1)} s`)
   console.log('\nLog:')
   console.log(render(run.stdout))
@@ -58,8 +62,9 @@ async function waitForCanary(emulator: Emulator, version: string): Promise<void>
 }
 
 /**
- * Release 3: the same kind of rollout through CodeDeploy (an application and deployment group on
- * the emulator, which shifts the alias itself; one emulated CodeDeploy minute lasts one second).
+ * The same kind of rollout through CodeDeploy (an application and deployment group on the emulator,
+ * which shifts the alias itself; one emulated CodeDeploy minute lasts one second), with traffic
+ * through the alias so the canary analysis has figures to compare.
  */
 async function codeDeployRelease(emulator: Emulator): Promise<boolean> {
   const fn = 'orders-worker'
@@ -83,7 +88,9 @@ async function codeDeployRelease(emulator: Emulator): Promise<boolean> {
   } finally {
     client.destroy()
   }
+  emulator.setInvocations({ functionName: fn, alias: 'live', ratePerSecond: 200, defaults: { errorRate: 0.01, durationMs: 80 } })
   console.log(`\nSeeded ${fn} (versions 1–2, alias live → v1), CodeDeploy application orders, group orders-worker-live`)
+  console.log('Simulated traffic: 200 invocations/s through the alias, 1% errors, ~80 ms')
   const run = await runAction({
     inputs: {
       'codedeploy-application': 'orders',
@@ -97,7 +104,8 @@ async function codeDeployRelease(emulator: Emulator): Promise<boolean> {
     },
     env: { AWS_ENDPOINT_URL: emulator.url },
   })
-  show('Release 3: orders-worker version 2 through CodeDeploy, Canary10Percent5Minutes (5 emulated minutes)', run)
+  show('orders-worker version 2 through CodeDeploy, Canary10Percent5Minutes (5 emulated minutes)', run)
+  emulator.stopInvocations(fn, 'live')
   return run.exitCode === 0 && run.outputs['result'] === 'promoted' && /^d-/.test(run.outputs['deployment-id'] ?? '')
 }
 
@@ -117,7 +125,7 @@ async function main(): Promise<void> {
   const env = { AWS_ENDPOINT_URL: emulator.url }
   try {
     const promote = await runAction({ inputs: { ...inputs, version: '2', stages: '10%:3s, 50%:3s, 100%' }, env })
-    show('Release 1: version 2, stages 10%:3s, 50%:3s, 100%', promote)
+    show('version 2, stages 10%:3s, 50%:3s, 100%', promote)
     console.log(`\nAfter release 1: ${aliasLine(emulator)}`)
 
     const running = runAction({ inputs: { ...inputs, version: '3', stages: '20%:10s, 100%' }, env })
@@ -127,7 +135,7 @@ async function main(): Promise<void> {
     emulator.setAlarmState(ALARM, 'ALARM', 'Threshold Crossed: 1 datapoint [7.0] was greater than or equal to the threshold (1.0).')
     console.log(`\n(demo) set ${ALARM} to ALARM while version 3 takes 20%`)
     const rollback = await running
-    show('Release 2: version 3, stages 20%:10s, 100% — the alarm fires mid-bake', rollback)
+    show('version 3, stages 20%:10s, 100% — the alarm fires mid-bake', rollback)
 
     const rollbackWrite = emulator.aliasHistory().find((entry) => entry.at >= firedAt && entry.function === FUNCTION && Object.keys(entry.weights).length === 0)
     console.log(`\nAfter release 2: ${aliasLine(emulator)}`)
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
     emulator.setAlarmState(ALARM, 'OK', 'Threshold not crossed: the alias error rate stays under the alarm threshold')
     console.log(`\n(demo) version 3 now fails 30% of its invocations; ${ALARM} stays OK throughout`)
     const broken = await runAction({ inputs: { ...inputs, version: '3', stages: '10%:60s, 100%' }, env })
-    show('Release 3: version 3, stages 10%:60s, 100% — a broken canary behind green alarms', broken)
+    show('version 3, stages 10%:60s, 100% — a broken canary behind green alarms', broken)
     console.log(`\nAfter release 3: ${aliasLine(emulator)}`)
     console.log(`Why: ${broken.outputs['reason'] ?? '?'} (caught ${(broken.durationMs / 1000).toFixed(1)} s into a 60 s bake)`)
 
@@ -219,7 +227,7 @@ async function serverCanary(): Promise<boolean> {
   try {
     const started = Date.now()
     const release = await runAction({ inputs: { ...inputs, 'target-group': 'web-green', stages: 'users:3s, 10%:3s, 100%' }, env })
-    show('Release 1: web-green, stages users:3s, 10%:3s, 100%', release)
+    show('web-green, stages users:3s, 10%:3s, 100%', release)
     // Two more seconds of requests, so the last phase (everyone on web-green) shows in the counts.
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     const writes = emulator.elbv2.history().filter((h) => h.at >= started && h.operation !== 'DeleteRule')
@@ -239,7 +247,7 @@ async function serverCanary(): Promise<boolean> {
     emulator.setAlarmState(WEB_ALARM, 'ALARM', 'Threshold Crossed: HTTPCode_Target_5XX_Count 12 >= 5')
     console.log(`\n(demo) set ${WEB_ALARM} to ALARM while web-blue takes 10%`)
     const rollback = await running
-    show('Release 2: web-blue, stages 10%:10s, 100% — the alarm fires mid-bake', rollback)
+    show('web-blue, stages 10%:10s, 100% — the alarm fires mid-bake', rollback)
     const write = emulator.elbv2.history().find((h) => h.at >= firedAt && h.operation === 'ModifyListener')
     if (write) console.log(`\nAlarm to rollback write (ModifyListener): ${write.at - firedAt} ms (poll-interval 1s)`)
     console.log(`Listener now: ${JSON.stringify(emulator.elbv2.forward(alb.listenerArn))}`)

@@ -1,20 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as core from '../../__fixtures__/core.js'
 
-const core = vi.hoisted(() => ({ error: vi.fn<(m: string) => void>(), warning: vi.fn<(m: string) => void>(), info: vi.fn<(m: string) => void>() }))
-vi.mock('../../src/action/runner-protocol.js', () => core)
+vi.mock('@actions/core', () => import('../../__fixtures__/core.js'))
 
 describe('annotations', () => {
-  beforeEach(() => {
-    vi.resetModules()
-    core.error.mockReset()
-    core.warning.mockReset()
-    core.info.mockReset()
-  })
+  beforeEach(() => core.resetCore())
 
   it("stay within GitHub's 10 per step, keeping one error for the final failure, and lose nothing", async () => {
     const { annotateError, annotateWarning } = await import('../../src/action/annotations.js')
     for (let i = 0; i < 15; i++) annotateError(`alarm ${i}`)
     for (let i = 0; i < 12; i++) annotateWarning(`slow ${i}`)
+    // Calls made before the toolkit has loaded reach it, in order, once it has.
+    await (await import('../../src/action/toolkit.js')).loadToolkit()
     expect(core.error).toHaveBeenCalledTimes(9)
     expect(core.warning).toHaveBeenCalledTimes(10)
     expect(core.info.mock.calls.map(([m]) => m)).toEqual([

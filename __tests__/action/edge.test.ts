@@ -1,11 +1,14 @@
+// The edge through @actions/core: what the step tells the runner, with the toolkit faked (__fixtures__/core.ts).
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import * as core from '../../__fixtures__/runner-protocol.js'
+import * as core from '../../__fixtures__/core.js'
 
-vi.mock('../../src/action/runner-protocol.js', () => import('../../__fixtures__/runner-protocol.js'))
+vi.mock('@actions/core', () => import('../../__fixtures__/core.js'))
 
 const { applyResult } = await import('../../src/action/apply.js')
 const { run: runMain } = await import('../../src/action/main.js')
 const { run: runPost } = await import('../../src/action/post.js')
+// Loaded up front here: the calls made before it loads are src/action/toolkit.ts's business (toolkit.test.ts).
+await (await import('../../src/action/toolkit.js')).loadToolkit()
 
 /** Inputs by name, as the runner passes them (every unset input reads as ''). */
 function inputs(values: Record<string, string>): void {
@@ -21,14 +24,14 @@ describe('applyResult', () => {
       ['result', 'promoted'],
       ['weight', '100'],
     ])
-    expect(core.appendSummary).toHaveBeenCalledWith('## ok')
+    expect(core.summary.written).toEqual(['## ok'])
     expect(core.saveState).toHaveBeenCalledWith('settled', 'true')
     expect(core.info).toHaveBeenCalledWith('Promoted version 2.')
     expect(core.setFailed).not.toHaveBeenCalled()
   })
 
   it('a missing job summary file (GITHUB_STEP_SUMMARY unset) is a warning, never a failed promotion', async () => {
-    core.appendSummary.mockRejectedValue(new Error('GITHUB_STEP_SUMMARY is not set: this runner gives the step no job summary file.'))
+    core.summary.write.mockRejectedValueOnce(new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY.'))
     await applyResult({ outputs: { result: 'promoted' }, summary: '## ok', conclusion: 'Promoted version 2.', settled: true })
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(core.warning).toHaveBeenCalledWith(expect.stringContaining('Could not write the job summary'))
@@ -36,7 +39,7 @@ describe('applyResult', () => {
   })
 
   it('a missing job summary file does not hide the real failure', async () => {
-    core.appendSummary.mockRejectedValue(new Error('no summary file'))
+    core.summary.write.mockRejectedValueOnce(new Error('no summary file'))
     await applyResult({ outputs: { result: 'rolled-back' }, summary: '## rolled back', failure: 'Rolled back orders:live' })
     expect(core.setFailed).toHaveBeenCalledWith('Rolled back orders:live')
   })

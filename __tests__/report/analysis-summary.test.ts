@@ -4,6 +4,9 @@ import type { StageAnalysis } from '../../src/gates/analysis/gate.js'
 import { albSubject, lambdaSubject } from '../../src/gates/analysis/queries.js'
 import { judge, type RuleSettings } from '../../src/gates/analysis/rule.js'
 import { renderSummary } from '../../src/report/summary.js'
+import { reading } from '../../__fixtures__/gate.js'
+import { describeReading } from '../../src/core/gate.js'
+import { describeJudgement } from '../../src/gates/analysis/gate.js'
 
 const t0 = Date.UTC(2026, 10, 23, 12)
 const RULE: RuleSettings = { compare: ['errors', 'duration'], errorRateTolerance: 0.01, durationTolerance: 0.2, minRequests: 0, noun: 'invocations' }
@@ -55,12 +58,31 @@ describe('summary with the canary analysis', () => {
     analysis: { settings: 'errors (tolerance 1%) and p99 duration (tolerance 20%), min-invocations 0', stages },
   })
 
-  it('each stage row carries both versions’ invocations, errors, error rate and p99, and the verdict', () => {
-    expect(text).toContain('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result | Canary | Stable | Analysis |')
-    expect(text).toContain(
-      '| 2 | 25% | 12:05:00 | 40s of 5m | 4 | ❌ failed | 250 inv, 78 err (31.2%), p99 120 ms | 2300 inv, 23 err (1.0%), p99 110 ms | ❌ worse |',
-    )
-    expect(text).toContain('| 3 | 100% | – | – | 0 | not reached | – | – | – |')
+  it('issue 21: the stage table stays narrow; the analysis has a table of its own with both versions’ errors, error rate and p99, and the verdict', () => {
+    expect(text).toContain('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |\n|---|---|---|---|---|---|\n')
+    expect(text).toContain('| 2 | 25% | 12:05:00 | 40s of 5m | 4 | ❌ failed |\n')
+    expect(text).toContain('| 3 | 100% | – | – | 0 | not reached |\n')
+    expect(text).toContain('| Stage | Canary | Stable | Analysis |')
+    expect(text).toContain('| 2 (25%) | 78/250 errors (31.2%), p99 120 ms | 23/2300 errors (1.0%), p99 110 ms | ❌ worse |')
+    expect(text).not.toMatch(/\| 3 \(100%\)/)
+    // At 1000 px a table of six short columns fits; no stage row is longer than 80 characters.
+    const stageRows = text.split('\n').filter((l) => /^\| \d \| /.test(l))
+    for (const row of stageRows) expect(row.length).toBeLessThanOrEqual(80)
+  })
+
+  it('issue 21: the failed stage shows the reading the log printed on its gate line', () => {
+    const failed = stages.get(t0 + 300_000)?.reports[0]
+    const logLine = describeReading({
+      ...reading('fail', { firing: [], reason: `orders:live: ${failed?.judgement.reason ?? ''}` }),
+      notes: [`analysis ${describeJudgement('orders:live', failed?.judgement ?? ({} as never))}`],
+    })
+    const row = text.split('\n').find((l) => l.startsWith('| 2 (25%) |')) ?? ''
+    const [canary, stable] = row
+      .split(' | ')
+      .slice(1, 3)
+      .map((c) => c.replace(/, p99 .*/, ''))
+    expect(logLine).toContain(`canary ${canary}`)
+    expect(logLine).toContain(`stable ${stable}`)
   })
 
   it('says in words that the analysis rolled back, with the figures', () => {
@@ -71,7 +93,7 @@ describe('summary with the canary analysis', () => {
   })
 
   it('says when a stage saw no traffic at all', () => {
-    expect(text).toContain('| 1 | 5% | 12:00:00 | 5m of 5m | 30 | ✅ passed | 0 inv, 0 err, p99 0 ms | 0 inv, 0 err, p99 0 ms | no traffic |')
+    expect(text).toContain('| 1 (5%) | no invocations | no invocations | no traffic |')
     expect(text).toContain('No traffic reached either version of orders:live during stage 1: its evidence was its alarms alone.')
   })
 })
@@ -95,7 +117,7 @@ describe('summary of an ALB analysis', () => {
       members: [],
       analysis: { settings: 'canary vs stable error rate', stages, noun: 'requests' },
     })
-    expect(text).toContain('| 40 req, 0 err (0.0%) | 400 req, 1 err (0.3%) | ⚠️ too few requests |')
+    expect(text).toContain('| 0/40 errors (0.0%) | 1/400 errors (0.3%) | ⚠️ too few requests |')
     expect(text).toContain(
       '**Canary analysis rolled back web listener f2f7dc8e in stage 2:** version web-green failed 78 of 250 requests (31.2%) while version web-blue failed 2 of 2300',
     )

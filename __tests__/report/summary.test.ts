@@ -22,7 +22,7 @@ function outcome(overrides: Partial<Outcome> = {}): Outcome {
     events: [
       { at: t0, kind: 'shift', weight: 10, detail: '' },
       { at: t0 + 60_000, kind: 'shift', weight: 50, detail: '' },
-      { at: t0 + 80_000, kind: 'alarm', weight: 50, detail: 'alarm' },
+      { at: t0 + 80_000, kind: 'alarm', weight: 50, detail: 'alarm "errors" is ALARM' },
       { at: t0 + 80_500, kind: 'rollback', weight: 0, detail: '' },
     ],
     insufficient: ['latency'],
@@ -50,11 +50,22 @@ describe('renderSummary', () => {
     const text = renderSummary(outcome(), context)
     expect(text).toContain('```mermaid\n%%{init:')
     expect(text).toContain('xychart-beta')
-    // 81 s on a 5 s grid: 10% for the first minute, 50% until the rollback at 1:20.5, then 0.
-    expect(text).toContain(`line [${[...Array(12).fill(10), ...Array(5).fill(50), 0].join(', ')}]`)
-    expect(text).not.toContain('bar [')
-    expect(text).toContain('"1:20 ⚠", "↩')
-    expect(text).toContain('`⚠ 1:20 alarm: alarm` · `↩ 1:20 rolled back`')
+    // 81 s on a 5 s grid: 10% for the first minute, 50% until the rollback at 1:20.5; the last second joins the slot before.
+    expect(text).toContain(`bar [${[...Array(12).fill(10), ...Array(4).fill(50)].join(', ')}]`)
+    expect(text).not.toContain('line [')
+    expect(text).toContain('"1:20 ⚠↩"]')
+    expect(text).toContain('`⚠ 1:20 alarm: alarm "errors" is ALARM` · `↩ 1:20 rolled back`')
+  })
+
+  it("issue 21: after a canary users stage, each weight says the users' rule adds to it, in the table and the traffic line", () => {
+    const stages: Outcome['stages'] = [
+      { weight: 0, users: true, bakeMs: 60_000, startedAt: t0, bakedMs: 60_000, checks: 7, result: 'passed' },
+      { weight: 10, bakeMs: 60_000, startedAt: t0 + 60_000, bakedMs: 60_000, checks: 7, result: 'passed' },
+    ]
+    const text = renderSummary(outcome({ result: 'held', weight: 10, alarm: undefined, reason: undefined, stages }), context)
+    expect(text).toContain('| 1 | canary users | 12:00:00 | 1m of 1m | 7 | ✅ passed |')
+    expect(text).toContain('| 2 | 10% + canary users | 12:01:00 | 1m of 1m | 7 | ✅ passed |')
+    expect(text).toContain("**Traffic now:** version 5 takes 10% plus the canary users' requests (their rule stays), version 4 the rest.")
   })
 
   it('puts a banner on a hold: traffic is split, and how to promote or roll back', () => {

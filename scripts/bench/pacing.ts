@@ -20,7 +20,7 @@ const STAGES = 3
 const BAKE_MS = 3_000
 const RUNS = 3
 /** Start-up runs (a one-stage promote each), each next to a `node -e 0`, alternating which goes first. */
-const FIRST_RUNS = 15
+const FIRST_RUNS = 21
 const FLEET = 3
 const ALARM = 'bench-pacing-alarm'
 
@@ -45,6 +45,8 @@ export interface PacingResult {
   readonly floorMs: number[]
   /** `node -e 0` wall times with the action's node binary, one next to each of those. */
   readonly bareMs: number[]
+  /** With `--compare=DIR`: the same for that build, one next to each of those. */
+  readonly compareMs?: number[]
 }
 
 /** Builds the SDK-only baseline with the action's own bundle script, into a temp dir; returns its entry. */
@@ -126,24 +128,32 @@ async function pacingRun(entry: string, functions: number): Promise<PacingSample
   }
 }
 
-export async function measurePacing(entry: string, log: (line: string) => void): Promise<PacingResult> {
+export async function measurePacing(entry: string, log: (line: string) => void, compare?: string): Promise<PacingResult> {
   log(`\n[pacing] stages "${PACING_STAGES}", ${RUNS} runs each with 1 and ${FLEET} functions; ${FIRST_RUNS} start-ups next to node -e 0`)
   const floor = buildSdkFloor()
   const bareMs: number[] = []
   const firstMs: number[] = []
   const floorMs: number[] = []
+  const compareMs: number[] = []
   for (let i = 0; i < FIRST_RUNS + 2; i++) {
-    // Each round times all three, in turn; odd rounds in the other order.
-    const round = [() => bareNode(), () => firstRequest(entry), () => firstRequest(floor, true)]
+    // Each round times all of them, in turn; odd rounds in the other order.
+    const round = [() => bareNode(), () => firstRequest(entry), () => firstRequest(floor, true), ...(compare ? [() => firstRequest(compare)] : [])]
+    const order = round.map((_, k) => k)
     const times: number[] = []
-    for (const k of i % 2 === 0 ? [0, 1, 2] : [2, 1, 0]) times[k] = await (round[k] as () => number | Promise<number>)()
+    for (const k of i % 2 === 0 ? order : order.reverse()) times[k] = await (round[k] as () => number | Promise<number>)()
     // The first two rounds warm the page cache and the harness; they are not counted.
     if (i < 2) continue
     bareMs.push(times[0] ?? Number.NaN)
     firstMs.push(times[1] ?? Number.NaN)
     floorMs.push(times[2] ?? Number.NaN)
+    if (compare) compareMs.push(times[3] ?? Number.NaN)
   }
-  log(`  start-up: first request median ${ms(median(firstMs))}, SDK alone ${ms(median(floorMs))}, node -e 0 ${ms(median(bareMs))}`)
+  log(
+    `  start-up: first request median ${ms(median(firstMs))}, SDK alone ${ms(median(floorMs))}, node -e 0 ${ms(median(bareMs))}` +
+      (compare
+        ? `, ${compare} ${ms(median(compareMs))} (this build ${signed(pairedDifference(firstMs, compareMs))} against it, median of the rounds' differences)`
+        : ''),
+  )
   const samples: PacingSample[] = []
   for (const functions of [1, FLEET]) {
     for (let i = 0; i < RUNS; i++) {
@@ -155,7 +165,14 @@ export async function measurePacing(entry: string, log: (line: string) => void):
       )
     }
   }
-  return { samples, firstMs, floorMs, bareMs }
+  return { samples, firstMs, floorMs, bareMs, ...(compare ? { compareMs } : {}) }
+}
+
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${ms(x)}`
+
+/** The median of `a[i] - b[i]`: two builds timed in the same rounds. */
+export function pairedDifference(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x - (b[i] ?? Number.NaN)).filter((d) => Number.isFinite(d)))
 }
 
 export function pacingRows(r: PacingResult): PacingRow[] {
@@ -193,6 +210,16 @@ export function pacingRows(r: PacingResult): PacingRow[] {
     measured: `+${ms(first - bare)} (${ms(first)} vs ${ms(bare)})`,
     meets: first - bare <= 100,
   })
+  if (r.compareMs) {
+    const other = median(r.compareMs)
+    rows.push({
+      figure: `The same for the build given with --compare, same runs`,
+      target: '— (reference: within 10 ms)',
+      // Round by round (the two ran back to back), which the machine's drift between rounds does not move.
+      measured: `+${ms(other - bare)} over bare node; this build ${signed(first - other)} against it, ${signed(pairedDifference(r.firstMs, r.compareMs))} as the median of the rounds' differences`,
+      meets: undefined,
+    })
+  }
   rows.push({
     figure: `Baseline: the AWS SDK alone (scripts/bench/sdk-floor.ts, one GetAlias), same runs`,
     target: '— (reference)',
@@ -227,7 +254,8 @@ export function pacingDetail(r: PacingResult): string[] {
     ),
     '',
     `Start-up: first request ${r.firstMs.map((x) => ms(x)).join(', ')}; the SDK alone ${r.floorMs.map((x) => ms(x)).join(', ')}; ` +
-      `\`node -e 0\` median ${ms(median(r.bareMs))} over ${r.bareMs.length} runs.`,
+      `\`node -e 0\` median ${ms(median(r.bareMs))} over ${r.bareMs.length} runs.` +
+      (r.compareMs ? ` The build given with \`--compare\`: ${r.compareMs.map((x) => ms(x)).join(', ')}.` : ''),
     '',
   ]
 }

@@ -36,6 +36,12 @@ export async function samples(): Promise<Sample[]> {
       outcome: await rollout('10%:5m, 50%:10m, 100%', poll, new ScriptedGate((n) => reading(n < 31 + 24 ? 'pass' : 'fail'))),
     },
     {
+      name: 'short-stage',
+      what: '10%:1780s, 50%:10m, 100%: the alarm fires 20 s into the 50% stage of a 30-minute rollout (issue 21: the stage must show)',
+      // 1780 s at 10% is 179 reads (0 s to 1780 s, every 10 s), then the third read of the 50% stage fails.
+      outcome: await rollout('10%:1780s, 50%:10m, 100%', poll, new ScriptedGate((n) => reading(n < 179 + 2 ? 'pass' : 'fail'))),
+    },
+    {
       name: 'held',
       what: '5%:2m, 25%:3m (no 100%): holds at 25%, with one unreadable gate read in the first stage',
       outcome: await rollout('5%:2m, 25%:3m', poll, new ScriptedGate((n) => reading(n === 5 ? 'inconclusive' : 'pass'))),

@@ -1,5 +1,5 @@
-import * as runner from './runner-protocol.js'
 import type { Log } from '../core/log.js'
+import { runner } from './toolkit.js'
 
 /** GitHub shows at most 10 error and 10 warning annotations per step; the rest are dropped. */
 export const ANNOTATIONS_PER_KIND = 10

@@ -1,17 +1,20 @@
-import * as runner from './runner-protocol.js'
 import { errorMessage } from '../core/errors.js'
 import { STATE_SETTLED } from '../core/saved-state.js'
 import type { StepContext, StepResult } from '../core/step.js'
 import { annotateWarning, coreLog } from './annotations.js'
+import { appendSummary, getInput, loadToolkit, runner } from './toolkit.js'
 
 /** The context a mode runner gets: the runner's inputs, state, outputs and capped log. */
 export function stepContext(signal: AbortSignal): StepContext {
   return {
     log: coreLog,
     signal,
-    input: (name) => runner.getInput(name),
-    saveState: (name, value) => runner.saveState(name, value),
-    setOutput: (name, value) => runner.setOutput(name, value),
+    input: getInput,
+    saveState: runner.saveState,
+    setOutput: runner.setOutput,
+    ready: async () => {
+      await loadToolkit()
+    },
   }
 }
 
@@ -25,7 +28,7 @@ export async function applyResult(result: StepResult): Promise<void> {
   for (const [name, value] of Object.entries(result.outputs)) runner.setOutput(name, value)
   if (result.summary !== undefined) {
     try {
-      await runner.appendSummary(result.summary)
+      await appendSummary(result.summary)
     } catch (error) {
       annotateWarning(`Could not write the job summary: ${errorMessage(error)}`)
     }
@@ -33,4 +36,6 @@ export async function applyResult(result: StepResult): Promise<void> {
   if (result.notice) runner.notice(result.notice)
   if (result.failure !== undefined) runner.setFailed(result.failure)
   else if (result.conclusion) runner.info(result.conclusion)
+  // Every call above has reached the runner once the toolkit has loaded.
+  await loadToolkit()
 }

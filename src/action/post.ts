@@ -1,17 +1,18 @@
-import * as runner from './runner-protocol.js'
 import { errorMessage } from '../core/errors.js'
 import { parseSavedRollout, STATE_ROLLOUT, STATE_SETTLED } from '../core/saved-state.js'
 import type { StepResult } from '../core/step.js'
 import { applyResult, stepContext } from './apply.js'
+import { getState, loadToolkit, runner } from './toolkit.js'
 
 /**
  * The post step: if main changed traffic and never settled it (killed, crashed, or its own
  * rollback failed), send traffic back to the stable versions. After a clean end it does nothing.
+ * Its start-up is not raced, so it loads the toolkit first.
  */
 export async function run(): Promise<void> {
   try {
-    const saved = parseSavedRollout(runner.getState(STATE_ROLLOUT))
-    if (!saved || runner.getState(STATE_SETTLED) === 'true') {
+    const saved = parseSavedRollout(await getState(STATE_ROLLOUT))
+    if (!saved || (await getState(STATE_SETTLED)) === 'true') {
       runner.info('Nothing to clean up.')
       return
     }
@@ -24,5 +25,7 @@ export async function run(): Promise<void> {
     await applyResult(result)
   } catch (error) {
     runner.setFailed(`Post step: ${errorMessage(error)}`)
+  } finally {
+    await loadToolkit()
   }
 }

@@ -1,12 +1,9 @@
 import type { Rule, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { RefusalError } from '../core/errors.js'
 import { quote } from '../core/quote.js'
+import type { UserCondition } from '../core/canary-users.js'
 
-/** One line of `canary-users`. */
-export type UserCondition =
-  | { readonly kind: 'header'; readonly name: string; readonly value: string }
-  | { readonly kind: 'source-ip'; readonly cidr: string }
-  | { readonly kind: 'query'; readonly key: string; readonly value: string }
+export type { UserCondition }
 
 /** ALB allows five condition values per rule (wildcards aside), and one source-ip condition. */
 export const MAX_CONDITION_VALUES = 5

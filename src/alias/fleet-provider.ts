@@ -1,20 +1,12 @@
 import { errorMessage, OwnershipError, RefusalError } from '../core/errors.js'
 import type { TrafficProvider, TrafficState } from '../core/traffic.js'
+import type { MemberReport } from '../report/summary.js'
 
 /** The earliest hold start among live members; unknown if any live member has none recorded. */
 function oldestHold(states: readonly TrafficState[]): number | undefined {
   const live = states.filter((state) => state.ownership === 'resumable')
   if (live.length === 0 || live.some((state) => state.since === undefined)) return undefined
   return Math.min(...live.map((state) => state.since as number))
-}
-
-/** One member's state, for the summary's per-function table. */
-export interface MemberReport {
-  readonly resource: string
-  readonly link: string | undefined
-  readonly stableVersion: string
-  readonly targetVersion: string
-  readonly weight: number
 }
 
 /**

@@ -1,17 +1,9 @@
+import { alarmLink } from '../aws/links.js'
+import type { AnalysisSummary } from '../report/analysis-summary.js'
+import { renderCodeDeploySummary } from '../report/codedeploy-summary.js'
 import type { RolloutProgress } from '../report/github-reporter.js'
 import { deploymentLink } from './clients.js'
 import type { CodeDeployOutcome } from './outcome.js'
-
-const RESULT_LINE: Record<CodeDeployOutcome['result'], string> = {
-  promoted: '✅ Promoted',
-  held: '⏸️ Held',
-  'rolled-back': '↩️ Rolled back',
-  refused: '⛔ Refused to start',
-  failed: '❌ Failed',
-}
-
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-const time = (ms: number): string => new Date(ms).toISOString().slice(11, 19)
 
 /** The step's outputs, as name → value. */
 export function outputsOf(outcome: CodeDeployOutcome): Record<string, string> {
@@ -41,49 +33,18 @@ export function failureMessage(outcome: CodeDeployOutcome, what: string): string
   }
 }
 
-/** The job summary: outcome, deployment links, a compact per-poll progress table, errors. */
-export function renderSummary(outcome: CodeDeployOutcome, context: { what: string; region: string; alarms: readonly string[] }): string {
-  const lines: string[] = [`## CodeDeploy release of ${cell(context.what)}: ${RESULT_LINE[outcome.result]}`, '']
-  if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
-  if (outcome.alarm) lines.push(`Alarm [${cell(outcome.alarm.name)}](${outcome.alarm.link}) was **${outcome.alarm.state}**: ${cell(outcome.alarm.reason)}`, '')
-  else if (outcome.alarmName) lines.push(`Alarm **${cell(outcome.alarmName)}** stopped the deployment (CodeDeploy's alarm configuration).`, '')
-  if (outcome.restored.length > 0) {
-    lines.push('**Groups that had finished, put back on their previous revision:**', '')
-    for (const r of outcome.restored) {
-      const link = r.deploymentId ? ` ([${r.deploymentId}](${deploymentLink(context.region, r.deploymentId)}))` : ''
-      lines.push(
-        r.problem ? `- ⚠️ ${cell(r.group)}: **not restored**, ${cell(r.problem)}${link}` : `- ↩️ ${cell(r.group)}: restored to ${cell(r.revision ?? '?')}${link}`,
-      )
-    }
-    lines.push('')
-  }
-  if (outcome.deployments.length > 0) {
-    lines.push('| Deployment | Group | Kind | Status |', '|---|---|---|---|')
-    for (const d of outcome.deployments) lines.push(`| [${d.id}](${deploymentLink(context.region, d.id)}) | ${cell(d.group)} | ${d.kind} | ${d.status} |`)
-    lines.push('')
-  }
-  const facts = [
-    outcome.configName ? `config \`${outcome.configName}\`` : undefined,
-    outcome.stableVersion ? `stable ${outcome.stableVersion}` : undefined,
-    outcome.targetVersion ? `target ${outcome.targetVersion}` : undefined,
-    outcome.weight !== undefined ? `new version's traffic at exit ${outcome.weight}%` : undefined,
-    outcome.callsPerPoll !== undefined ? `API calls per poll ${outcome.callsPerPoll}` : undefined,
-    outcome.stopLatencyMs !== undefined ? `StopDeployment ${outcome.stopLatencyMs} ms after the alarm/cancel was seen` : undefined,
-  ].filter((f): f is string => f !== undefined)
-  if (facts.length > 0) lines.push(facts.map(cell).join(' · '), '')
-  if (outcome.rows.length > 0) {
-    lines.push('| From (UTC) | Polls | Deployment | Status | Traffic | Gate |', '|---|---|---|---|---|---|')
-    for (const row of outcome.rows.slice(-50)) {
-      const traffic = row.weight !== undefined ? `${row.weight}%` : row.instances !== undefined ? `${row.instances} instances` : '–'
-      lines.push(`| ${time(row.at)} | ${row.polls} | ${row.deploymentId} | ${row.status} | ${traffic} | ${row.gate} |`)
-    }
-    if (outcome.rows.length > 50) lines.push('', `(${outcome.rows.length - 50} earlier rows omitted)`)
-    lines.push('')
-  }
-  if (context.alarms.length === 0)
-    lines.push("> [!NOTE]\n> The action watched no alarms of its own; only the deployment group's alarm configuration applied.", '')
-  else lines.push(`**Gates:** ${context.alarms.map(cell).join(', ')}`, '')
-  return lines.join('\n')
+/** The job summary (src/report/codedeploy-summary.ts), with this mode's console links. */
+export function renderSummary(
+  outcome: CodeDeployOutcome,
+  context: { what: string; region: string; alarms: readonly string[]; analysis?: AnalysisSummary | undefined; endedAt?: number },
+): string {
+  return renderCodeDeploySummary(outcome, {
+    what: context.what,
+    alarms: context.alarms.map((name) => ({ name, link: alarmLink(context.region, name.replace(/\*$/, '')) })),
+    deploymentLink: (id) => deploymentLink(context.region, id),
+    analysis: context.analysis,
+    endedAt: context.endedAt,
+  })
 }
 
 export function outcomeProgress(outcome: CodeDeployOutcome): RolloutProgress {

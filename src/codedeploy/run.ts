@@ -7,7 +7,7 @@ import { errorMessage } from '../core/errors.js'
 import { GetAliasCommand } from '@aws-sdk/client-lambda'
 import { alarmGateFor } from '../gates/alarms.js'
 import { lambdaSubject, type Subject } from '../gates/analysis/queries.js'
-import { analysisGateFor, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
+import { analysisGateFor, analysisSummary, describeAnalysis, withAnalysis } from '../gates/analysis/setup.js'
 import { createReporter } from '../report/github-reporter.js'
 import type { Config } from '../core/inputs.js'
 import type { StepContext, StepResult } from '../core/step.js'
@@ -128,7 +128,13 @@ export async function runCodeDeploy(config: Config, context: StepContext): Promi
     const outputs = { ...outputsOf(outcome), ...(ids.length === 0 ? { 'deployment-id': outcome.deployments.map((d) => d.id).join(',') } : {}) }
     if (outcome.callsPerPoll !== undefined) log.info(`API calls per poll: ${outcome.callsPerPoll} (CodeDeploy and CloudWatch).`)
     await reporter.report(outcomeProgress(outcome))
-    const summary = renderSummary(outcome, { what: what(inputs), region, alarms: alarms.names })
+    const summary = renderSummary(outcome, {
+      what: what(inputs),
+      region,
+      alarms: alarms.names,
+      analysis: analysisSummary(analysis, config.analysis),
+      endedAt: systemClock.now(),
+    })
     const common = { outputs, summary, settled: outcome.settled }
     const failed = config.mode === 'rollback' ? outcome.result !== 'rolled-back' : isFailure(outcome)
     if (failed) return { ...common, failure: failureMessage(outcome, what(inputs)) }

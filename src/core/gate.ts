@@ -72,7 +72,8 @@ export function describeReading(reading: GateReading): string {
   if (reading.status === 'inconclusive') return `unreadable: ${reading.error ?? 'unknown error'}`
   if (reading.status === 'fail') {
     const alarms = reading.firing.map((alarm) => (alarm.state === 'INSUFFICIENT_DATA' ? insufficientData(alarm) : `${alarm.name} is ${alarm.state}`))
-    return [...alarms, ...(reading.reason ? [reading.reason] : [])].join('; ')
+    // The figures that decided (the canary analysis's notes) go in the log, as the summary shows them.
+    return [...alarms, ...(reading.reason ? [reading.reason] : []), ...(reading.notes ?? [])].join('; ')
   }
   const notes = (reading.notes ?? []).map((note) => `; ${note}`).join('')
   if (reading.alarms.length === 0) return `no alarms configured${notes}`

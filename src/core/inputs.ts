@@ -1,10 +1,13 @@
 import { parseDuration, formatDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { quote } from './quote.js'
-import { GITHUB_STATUS_MODES, type GitHubStatusMode } from '../report/github-reporter.js'
 import { parseStages, StageSyntaxError, type Stage } from './stages.js'
 
 export type Mode = 'deploy' | 'rollback' | 'plan'
+
+/** How progress reaches GitHub (src/report/github-reporter.ts): not at all, a deployment, or commit statuses. */
+export type GitHubStatusMode = 'none' | 'deployment' | 'commit'
+export const GITHUB_STATUS_MODES: readonly GitHubStatusMode[] = ['none', 'deployment', 'commit']
 export type InsufficientDataPolicy = 'alarm' | 'ok'
 
 /** One alias to move: a function, its alias, and (to deploy) the version to roll out. */

@@ -1,5 +1,5 @@
 import type { RevisionLocation } from '@aws-sdk/client-codedeploy'
-import type { UserCondition } from '../alb/users-rule.js'
+import type { UserCondition } from './canary-users.js'
 
 /** What main leaves for the post step, through GITHUB_STATE. */
 export interface SavedAlias {

@@ -33,4 +33,10 @@ export interface StepContext {
   saveState(name: string, value: string): void
   /** Set now, before the result (e.g. `deployment-id` as soon as the deployment exists). */
   setOutput(name: string, value: string): void
+  /**
+   * Resolves once saved state and outputs reach the runner the moment they are set. The edge loads
+   * its toolkit during the first AWS request and holds earlier calls until then; a runner awaits
+   * this before its first write, so the post step's state is on disk before traffic moves.
+   */
+  ready?(): Promise<void>
 }

@@ -16,12 +16,13 @@ const verdictText = (verdict: Verdict, noun: string): string =>
   ({ pass: '✅ no worse', fail: '❌ worse', 'no-data': 'no traffic', insufficient: `⚠️ too few ${noun}` })[verdict]
 const RANK: Record<Verdict, number> = { fail: 0, insufficient: 1, 'no-data': 2, pass: 3 }
 
-/** `invocations` -> `inv`, `requests` -> `req`. */
-const short = (noun: string): string => noun.slice(0, 3)
-
+/**
+ * One version's figures as the log's gate line gives them (src/gates/analysis/gate.ts, describeJudgement):
+ * `78/250 errors (31.2%), p99 120 ms`, so a reader finds the table's numbers in the log.
+ */
 export function seriesCell(stats: SeriesStats, withDuration: boolean, noun = 'invocations'): string {
-  const rate = stats.requests > 0 ? ` (${percent(stats.errors / stats.requests)})` : ''
-  return `${stats.requests} ${short(noun)}, ${stats.errors} err${rate}${withDuration ? `, p99 ${ms(stats.p99)}` : ''}`
+  if (stats.requests === 0) return `no ${noun}`
+  return `${stats.errors}/${stats.requests} errors (${percent(stats.errors / stats.requests)})${withDuration ? `, p99 ${ms(stats.p99)}` : ''}`
 }
 
 /** The report a stage row shows: its only subject, or in a fleet the worst one (named). */
@@ -32,18 +33,25 @@ function headline(analysis: StageAnalysis | undefined): { report: SubjectReport;
   return report ? { report, named: analysis.reports.length > 1 } : undefined
 }
 
-export const ANALYSIS_HEADER = ' Canary | Stable | Analysis |'
-export const ANALYSIS_RULE = '---|---|---|'
-
-/** The three extra cells of a stage row. */
-export function analysisCells(summary: AnalysisSummary, stage: StageRecord): string {
-  const found = headline(stage.startedAt === undefined ? undefined : summary.stages.get(stage.startedAt))
-  if (!found) return ' – | – | – |'
-  const { judgement, subject } = found.report
-  const withDuration = judgement.duration !== undefined
+/**
+ * The analysis figures in a table of their own, one row per stage it read (the stage table stays
+ * narrow enough for a laptop). Each row is the stage's latest read: for a failed stage, the read that
+ * decided, which the log printed on its gate line.
+ */
+export function analysisTable(summary: AnalysisSummary, stages: readonly (StageRecord & { readonly label: string })[]): string[] {
   const noun = summary.noun ?? 'invocations'
-  const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''}`
-  return ` ${seriesCell(judgement.canary, withDuration, noun)} | ${seriesCell(judgement.stable, withDuration, noun)} | ${verdict} |`
+  const rows = stages.flatMap((stage, index) => {
+    const found = headline(stage.startedAt === undefined ? undefined : summary.stages.get(stage.startedAt))
+    if (!found) return []
+    const { judgement, subject } = found.report
+    const withDuration = judgement.duration !== undefined
+    const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''}`
+    return [
+      `| ${index + 1} (${stage.label}) | ${seriesCell(judgement.canary, withDuration, noun)} | ${seriesCell(judgement.stable, withDuration, noun)} | ${verdict} |`,
+    ]
+  })
+  if (rows.length === 0) return []
+  return ['| Stage | Canary | Stable | Analysis |', '|---|---|---|---|', ...rows, '']
 }
 
 /** Lines after the table: a rollback by the analysis in words, and stages that saw no traffic. */

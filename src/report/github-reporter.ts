@@ -12,11 +12,11 @@
  */
 import type { getOctokit } from '@actions/github'
 
+import type { GitHubStatusMode } from '../core/inputs.js'
+
+export type { GitHubStatusMode }
+
 type Octokit = ReturnType<typeof getOctokit>
-
-export type GitHubStatusMode = 'none' | 'deployment' | 'commit'
-
-export const GITHUB_STATUS_MODES: readonly GitHubStatusMode[] = ['none', 'deployment', 'commit']
 
 export interface RolloutProgress {
   readonly state: 'pending' | 'in_progress' | 'success' | 'failure'

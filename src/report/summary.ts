@@ -1,9 +1,17 @@
-import { ANALYSIS_HEADER, ANALYSIS_RULE, type AnalysisSummary, analysisCells, analysisNotes } from './analysis-summary.js'
+import { type AnalysisSummary, analysisNotes, analysisTable } from './analysis-summary.js'
 import { weightChart } from './chart.js'
 import { formatDuration } from '../core/duration.js'
 import type { Outcome, StageRecord } from '../core/engine.js'
 import type { AlarmState } from '../core/gate.js'
-import type { MemberReport } from '../alias/fleet-provider.js'
+
+/** One function of a multi-function release, for the summary's per-function table. */
+export interface MemberReport {
+  readonly resource: string
+  readonly link: string | undefined
+  readonly stableVersion: string
+  readonly targetVersion: string
+  readonly weight: number
+}
 
 export interface SummaryContext {
   readonly resource: string
@@ -46,6 +54,16 @@ function alarmLine(alarm: AlarmState): string {
   return `Alarm [${cell(alarm.name)}](${alarm.link}) was **${alarm.state}**: ${cell(alarm.reason)}`
 }
 
+/**
+ * A stage's share as the table gives it. After a canary users stage, its rule keeps sending matching
+ * requests to the canary beside each weight, and how many that is nobody measured: the table says
+ * `10% + canary users` rather than a plain 10% that understates the canary's share.
+ */
+export function stageWeight(stage: Pick<StageRecord, 'weight' | 'users'>, stages: readonly Pick<StageRecord, 'weight' | 'users'>[]): string {
+  if (stage.users) return 'canary users'
+  return stages.some((s) => s.users) && stage.weight < 100 ? `${stage.weight}% + canary users` : `${stage.weight}%`
+}
+
 /** Where traffic stands at exit, in words a reader of the summary can act on. */
 export function trafficLine(outcome: Outcome): string {
   const target = `version ${outcome.targetVersion ?? '?'}`
@@ -53,8 +71,10 @@ export function trafficLine(outcome: Outcome): string {
   switch (outcome.result) {
     case 'promoted':
       return outcome.alreadyPromoted ? `all on ${target} (already promoted; nothing changed).` : `all on ${target} (was ${stable}).`
-    case 'held':
-      return `${target} takes ${outcome.weight}%, ${stable} the rest. A later run promotes or rolls back.`
+    case 'held': {
+      const users = outcome.stages.some((s) => s.users) ? " plus the canary users' requests (their rule stays)" : ''
+      return `${target} takes ${outcome.weight}%${users}, ${stable} the rest. A later run promotes or rolls back.`
+    }
     case 'rolled-back':
       return `all back on ${stable}; ${target} takes none.`
     case 'refused':
@@ -88,19 +108,14 @@ export function renderSummary(outcome: Outcome, context: SummaryContext): string
   if (outcome.alarm) lines.push(alarmLine(outcome.alarm), '')
 
   const analysis = context.analysis
-  lines.push(
-    `| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |${analysis ? ANALYSIS_HEADER : ''}`,
-    `|---|---|---|---|---|---|${analysis ? ANALYSIS_RULE : ''}`,
-  )
-  outcome.stages.forEach((stage, index) => {
+  const stages = outcome.stages.map((stage) => ({ ...stage, label: stageWeight(stage, outcome.stages) }))
+  lines.push('| Stage | Weight | Started (UTC) | Baked | Gate checks | Result |', '|---|---|---|---|---|---|')
+  stages.forEach((stage, index) => {
     const baked = stage.startedAt === undefined ? '–' : `${formatDuration(Math.round(stage.bakedMs / 1000) * 1000)} of ${formatDuration(stage.bakeMs)}`
-    lines.push(
-      `| ${index + 1} | ${stage.users ? 'canary users' : `${stage.weight}%`} | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |` +
-        (analysis ? analysisCells(analysis, stage) : ''),
-    )
+    lines.push(`| ${index + 1} | ${stage.label} | ${time(stage.startedAt)} | ${baked} | ${stage.checks} | ${STAGE_RESULT[stage.result]} |`)
   })
   lines.push('')
-  if (analysis) lines.push(...analysisNotes(analysis, outcome.stages))
+  if (analysis) lines.push(...analysisTable(analysis, stages), ...analysisNotes(analysis, outcome.stages))
 
   const chart = weightChart(outcome)
   if (chart) lines.push(chart, '')

@@ -90,7 +90,10 @@ describe('AnalysisGate', () => {
     const result = await g.check(undefined, { stageStartedAt: clock.now() - 90_000 })
     expect(result.status).toBe('fail')
     expect(result.reason).toBe('fn-1:live: canary error rate 31.2% vs stable 1.0% (tolerance 1%)')
-    expect(describeReading(result)).toBe('fn-1:live: canary error rate 31.2% vs stable 1.0% (tolerance 1%)')
+    // Issue 21: the log's gate line carries the deciding figures too, the ones the summary shows.
+    expect(describeReading(result)).toMatch(
+      /^fn-1:live: canary error rate 31\.2% vs stable 1\.0% \(tolerance 1%\); .*analysis fn-1:live: canary 78\/250 errors \(31\.2%\)/,
+    )
     const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]?.args[0].input
     expect(input?.StartTime?.toISOString()).toBe('2026-11-23T11:58:00.000Z')
     expect(input?.EndTime?.toISOString()).toBe('2026-11-23T12:00:00.000Z')
