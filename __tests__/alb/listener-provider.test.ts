@@ -111,8 +111,10 @@ describe('ListenerProvider on a listener', () => {
     expect(await provider(alb.listenerArn).inspect()).toMatchObject({ ownership: 'resumable', weight: 20, since: undefined, baked: false })
   })
 
-  it('calls a third group taking traffic foreign, and everything on the canary promoted', async () => {
-    expect((await provider(seed({ blue: 8, purple: 2 }).listenerArn).inspect()).ownership).toBe('foreign')
+  it('refuses a third group taking traffic, naming it, and calls everything on the canary promoted', async () => {
+    await expect(provider(seed({ blue: 8, purple: 2 }).listenerArn).inspect()).rejects.toThrow(
+      /forwards to target groups "blue" and "purple" .* another rollout owns it/,
+    )
     emulator.reset()
     expect(await provider(seed({ blue: 0, green: 1 }).listenerArn).inspect()).toMatchObject({ ownership: 'promoted', weight: 100, stableVersion: 'blue' })
   })
@@ -206,7 +208,7 @@ describe('ListenerProvider with canary users', () => {
     expect(emulator.elbv2.forward(alb.listenerArn).weights).toEqual({ blue: 1, green: 0 })
     const [, users] = emulator.elbv2.rules(alb.listenerArn)
     expect(users).toMatchObject({ priority: 8, forward: { weights: { green: 1 } } })
-    expect(emulator.elbv2.tags(users?.arn ?? '')).toEqual({ 'canary-release:target': 'green' })
+    expect(emulator.elbv2.tags(users?.arn ?? '')).toEqual({ 'canary-release:target': 'green', 'canary-release:rollout': alb.listenerArn })
     // A re-run finds the live users stage.
     expect(await provider(alb.listenerArn, { users: [HEADER] }).inspect()).toMatchObject({ ownership: 'resumable', weight: 0, users: true })
     await p.shift(10)
@@ -258,7 +260,7 @@ describe('ListenerProvider with canary users', () => {
     await expect(p.shift(0)).rejects.toThrow('no free priority right before')
   })
 
-  it('the post step (from saved state) rolls back and finds the users rule by its conditions', async () => {
+  it('the post step (from saved state) rolls back and finds the users rule by its tags', async () => {
     const alb = seed()
     const p = provider(alb.listenerArn, { users: [HEADER] })
     await p.inspect()
