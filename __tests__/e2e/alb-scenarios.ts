@@ -252,18 +252,14 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(await backend.rules(alb.listenerArn)).toEqual([])
     })
 
-    it('issue 18: a promote job without canary-users that rolls back on an alarm fired during the hold removes the rule', async () => {
-      const name = lbName('promrb')
+    it("issue 18: a promote job without canary-users finds the users' rule by its tags and removes it", async () => {
+      const name = lbName('promote18')
       const alb = await backend.seed(name, { blue: 1, green: 0 })
-      const alarm = `${name}-5xx`
-      await backend.alarm(alarm, 'OK')
-      await heldInUsersStage(name, alb.listenerArn, 'green', { alarms: alarm })
-      await backend.alarm(alarm, 'ALARM', 'Threshold Crossed: 5xx during the approval wait')
-      const promote = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%', alarms: alarm }))
-      expect(promote.outputs, describeRun(promote)).toMatchObject({ result: 'rolled-back', weight: '0' })
+      await heldInUsersStage(name, alb.listenerArn)
+      const promote = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(promote.outputs, describeRun(promote)).toMatchObject({ result: 'promoted', weight: '100' })
       expect(await backend.rules(alb.listenerArn)).toEqual([])
       expect(await backend.tags(alb.listenerArn)).toEqual({})
-      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
     })
 
     it("issue 18: a green run refuses a listener held in purple's users stage, naming purple, and touches nothing", async () => {
@@ -293,6 +289,21 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
     })
 
     if (start.name === 'emulatorAlbBackend') {
+      // moto 5.x has no DescribeAlarmHistory, which a resume reads.
+      it('issue 18: a promote job without canary-users that rolls back on an alarm fired during the hold removes the rule', async () => {
+        const name = lbName('promrb')
+        const alb = await backend.seed(name, { blue: 1, green: 0 })
+        const alarm = `${name}-5xx`
+        await backend.alarm(alarm, 'OK')
+        await heldInUsersStage(name, alb.listenerArn, 'green', { alarms: alarm })
+        await backend.alarm(alarm, 'ALARM', 'Threshold Crossed: 5xx during the approval wait')
+        const promote = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%', alarms: alarm }))
+        expect(promote.outputs, describeRun(promote)).toMatchObject({ result: 'rolled-back', weight: '0' })
+        expect(await backend.rules(alb.listenerArn)).toEqual([])
+        expect(await backend.tags(alb.listenerArn)).toEqual({})
+        expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      })
+
       it("issue 18: a users' rule that cannot be removed leaves the run unsettled and says so; the post step removes it", async () => {
         const name = lbName('stuck')
         const alb = await backend.seed(name, { blue: 1, green: 0 })
