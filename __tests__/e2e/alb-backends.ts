@@ -11,6 +11,7 @@ import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
+  DeregisterTargetsCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
@@ -43,6 +44,8 @@ export interface AlbBackend {
   /** The listener's non-default rules: priority and the groups they forward to. */
   rules(listenerArn: string): Promise<{ priority: string; groups: string[] }[]>
   tags(arn: string): Promise<Record<string, string>>
+  /** Leaves the group (`green`, of load balancer `name`) with no healthy target. */
+  sicken(name: string, group: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -104,6 +107,7 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
   const read = readers(moto.url)
   const { elb } = read
   const alarms = new Set<string>()
+  const seeded = new Map<string, string>()
   return {
     name: 'moto',
     url: moto.url,
@@ -118,6 +122,7 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
             .TargetGroups?.[0]?.TargetGroupArn ?? ''
         await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: `10.0.${i}.10`, Port: 80 }] }))
         groups[group] = arn
+        seeded.set(`${name}-${group}`, arn)
       }
       const listener = await elb.send(
         new CreateListenerCommand({
@@ -139,6 +144,12 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
     forward: read.forward,
     rules: read.rules,
     tags: read.tags,
+    // moto runs no health checks (any registered target is healthy): the group loses its target instead.
+    async sicken(name, group) {
+      const arn = seeded.get(`${name}-${group}`) ?? ''
+      const index = GROUPS.indexOf(group as (typeof GROUPS)[number])
+      await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: `10.0.${index}.10`, Port: 80 }] }))
+    },
     async stop() {
       elb.destroy()
       await moto.stop()
@@ -169,6 +180,9 @@ export async function emulatorAlbBackend(): Promise<AlbBackend> {
     forward: read.forward,
     rules: read.rules,
     tags: read.tags,
+    async sicken(name, group) {
+      emulator.elbv2.setTargetHealth(`${name}-${group}`, 'unhealthy', 'Target.Timeout')
+    },
     async stop() {
       read.elb.destroy()
       await emulator.close()

@@ -288,6 +288,19 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(main.errors.join('\n')).toContain(`"${name}-blue" and "${name}-purple"`)
     })
 
+    it('issue 18: a resume that finds the canary group serving with no healthy target rolls back', async () => {
+      const name = lbName('sick')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const held = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s' }))
+      expect(held.outputs, describeRun(held)).toMatchObject({ result: 'held', weight: '10' })
+      await backend.sicken(name, 'green')
+      const resumed = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(resumed.outputs, describeRun(resumed)).toMatchObject({ result: 'rolled-back', weight: '0' })
+      expect(resumed.outputs['reason']).toContain(`target group "${name}-green" has no healthy target`)
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      expect(await backend.tags(alb.listenerArn)).toEqual({})
+    })
+
     if (start.name === 'emulatorAlbBackend') {
       // moto 5.x has no DescribeAlarmHistory, which a resume reads.
       it('issue 18: a promote job without canary-users that rolls back on an alarm fired during the hold removes the rule', async () => {
@@ -375,25 +388,12 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         expect(forRule?.priority).toBe(9)
       })
 
-      it('issue 18: a resume that finds the canary group serving with no healthy target rolls back', async () => {
-        const name = lbName('sick')
-        const alb = await backend.seed(name, { blue: 1, green: 0 })
-        const held = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s' }))
-        expect(held.outputs, describeRun(held)).toMatchObject({ result: 'held', weight: '10' })
-        backend.emulator!.elbv2.setTargetHealth(`${name}-green`, 'unhealthy', 'Target.Timeout')
-        const resumed = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
-        expect(resumed.outputs, describeRun(resumed)).toMatchObject({ result: 'rolled-back', weight: '0' })
-        expect(resumed.outputs['reason']).toContain(`target group "${name}-green" has no healthy target`)
-        expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
-        expect(await backend.tags(alb.listenerArn)).toEqual({})
-      })
-
       it('issue 18: a canary group losing its targets mid-rollout is rolled back at the next stage start', async () => {
         const name = lbName('sick2')
         const alb = await backend.seed(name, { blue: 1, green: 0 })
         const running = run(inputsFor(name, alb.listenerArn, { stages: '10%:3s, 50%:3s, 100%', 'poll-interval': '10s' }))
         await waitFor(async () => (await backend.forward(alb.listenerArn)).weights['green'] === 1)
-        backend.emulator!.elbv2.setTargetHealth(`${name}-green`, 'unhealthy', 'Target.Timeout')
+        await backend.sicken(name, 'green')
         const main = await running
         expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0' })
         expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
