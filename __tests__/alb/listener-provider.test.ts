@@ -1,4 +1,4 @@
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { AddTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../emulator/server.js'
 import { OwnershipError, RefusalError } from '../../src/core/errors.js'
@@ -194,6 +194,40 @@ describe('ListenerProvider on a listener', () => {
       null,
     )
     await expect(p.rollback()).rejects.toThrow(/now forwards to purple too/)
+  })
+
+  it("issue 18: finds this rollout's users' rule by its tags whatever the run's inputs, and not another resource's", async () => {
+    const alb = seed(undefined, {
+      rules: [
+        { priority: 5, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/a'] } }], group: 'green' },
+        { priority: 6, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/b'] } }], group: 'green' },
+      ],
+    })
+    const [ours = '', theirs = ''] = alb.rules
+    await client.send(
+      new AddTagsCommand({
+        ResourceArns: [ours],
+        Tags: [
+          { Key: 'canary-release:target', Value: 'green' },
+          { Key: 'canary-release:rollout', Value: alb.listenerArn },
+        ],
+      }),
+    )
+    // Another resource's rollout (a rule of the same listener) made this one.
+    await client.send(
+      new AddTagsCommand({
+        ResourceArns: [theirs],
+        Tags: [
+          { Key: 'canary-release:target', Value: 'green' },
+          { Key: 'canary-release:rollout', Value: `${alb.listenerArn.replace(':listener/', ':listener-rule/')}/0123456789abcdef` },
+        ],
+      }),
+    )
+    const p = provider(alb.listenerArn)
+    expect(await p.inspect()).toMatchObject({ ownership: 'resumable', weight: 0, users: true })
+    expect(p.usersRule).toBe(ours)
+    expect(await p.rollback()).toContain("removed the canary users' rule")
+    expect(emulator.elbv2.rules(alb.listenerArn).map((r) => r.arn)).toEqual([theirs])
   })
 })
 
