@@ -340,6 +340,19 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         expect(post.stdout).not.toContain('Nothing to clean up.')
         expect(await backend.rules(alb.listenerArn)).toEqual([])
         expect(await backend.tags(alb.listenerArn)).toEqual({})
+
+        // The same in rollback mode: it saves its state first, so its post step retries.
+        await heldInUsersStage(name, alb.listenerArn)
+        emulator.elbv2.failDeleteRule(10)
+        const rollback = await run({ mode: 'rollback', listener: alb.listenerArn })
+        expect(rollback.outputs, describeRun(rollback)).toMatchObject({ result: 'failed', weight: '0' })
+        expect(rollback.outputs['reason']).toMatch(/could not be removed: requests it matches still reach target group/)
+        expect(rollback.summary).toContain('Rollback incomplete')
+        expect(await backend.rules(alb.listenerArn)).toHaveLength(1)
+        const retry = await runPost(rollback)
+        expect(retry.failed, describeRun(retry)).toBe(false)
+        expect(await backend.rules(alb.listenerArn)).toEqual([])
+        expect(await backend.tags(alb.listenerArn)).toEqual({})
       })
 
       it("issue 18: the users' rule keeps the listener's door: its login actions in order, and a rule's Transforms", async () => {
