@@ -280,6 +280,14 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(await backend.rules(alb.listenerArn)).toEqual([{ priority: '1', groups: ['purple'] }])
     })
 
+    it("issue 18: the users' rule repeats the listener's login before forwarding to the canary", async () => {
+      const name = lbName('login')
+      const pool = 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Login'
+      const alb = await backend.seed(name, { blue: 1, green: 0 }, { userPoolArn: pool, clientId: 'web', domain: 'login-web' })
+      await heldInUsersStage(name, alb.listenerArn)
+      expect(await backend.ruleActions(alb.listenerArn)).toEqual([[`authenticate-cognito:${pool}`, 'forward']])
+    })
+
     it("issue 18: a refusal's weight output is the canary group's live share", async () => {
       const name = lbName('share')
       const alb = await backend.seed(name, { blue: 8, green: 1, purple: 1 })
