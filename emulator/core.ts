@@ -54,7 +54,7 @@ export class EmulatorCore {
       createLambdaService(this.state.lambda),
       createCloudWatchService(this.state.cloudwatch),
       createCodeDeployService(this.state.codedeploy),
-      createElbv2Service(this.state.elbv2),
+      createElbv2Service(this.state.elbv2, (action, resource) => this.faults.isAllowed(action, resource)),
       createStsService(),
       createIamService(this.faults),
     ]

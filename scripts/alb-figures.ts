@@ -1,10 +1,18 @@
 /**
  * npx tsx scripts/alb-figures.ts: ALB mode figures on the built-in emulator, from dist/ as the runner runs it:
- * the API calls per poll while a stage bakes (1 s polls), and the time from an alarm to the rollback write.
+ * the API calls per poll while a stage bakes (1 s polls), the time from an alarm to the rollback write,
+ * and the time from a crashing canary group going live to the rollback write (its targets reset 30% of
+ * their connections at 10% weight under 300 requests/s, alarms green: only the canary analysis sees it).
+ * `--crash` measures only the last.
  */
 import { startEmulator } from '../emulator/server.js'
 import { runAction } from '../__tests__/e2e/runner.js'
 const em = await startEmulator()
+if (process.argv.includes('--crash')) {
+  await crashing(5)
+  await em.close()
+  process.exit(0)
+}
 const alb = em.elbv2.seed({ groups: [{ name: 'blue' }, { name: 'green' }], weights: { blue: 1, green: 0 } })
 em.seedAlarm('web-5xx', 'OK')
 const env = { AWS_ENDPOINT_URL: em.url }
@@ -46,4 +54,28 @@ for (let i = 0; i < 5; i++) {
   times.push(w ? w.at - fired : -1)
 }
 console.log('alarm → rollback ModifyListener (ms):', times, 'median', [...times].sort((x, y) => x - y)[2])
+await crashing(5)
 await em.close()
+
+/** Canary live (the 10% write) to the rollback write, for a group resetting 30% of its connections. */
+async function crashing(runs: number): Promise<void> {
+  const times: number[] = []
+  const results: string[] = []
+  for (let i = 0; i < runs; i++) {
+    em.reset()
+    const a = em.elbv2.seed({ groups: [{ name: 'blue' }, { name: 'green' }], weights: { blue: 1, green: 0 } })
+    em.seedAlarm('web-5xx', 'OK')
+    em.elbv2.startTraffic({ listenerArn: a.listenerArn, rps: 300, failures: { green: { reset: 0.3 } } })
+    const run = await runAction({
+      inputs: { listener: a.listenerArn, 'target-group': 'green', alarms: 'web-5xx', stages: '10%:60s, 100%', 'poll-interval': '1s' },
+      env: { AWS_ENDPOINT_URL: em.url },
+    })
+    em.elbv2.stopTraffic()
+    const [live, back] = em.elbv2.history().filter((h) => h.operation === 'ModifyListener' && h.accessKeyId !== null)
+    results.push(run.outputs['result'] ?? '?')
+    if (run.outputs['result'] === 'rolled-back' && live && back) times.push(back.at - live.at)
+  }
+  const sorted = [...times].sort((x, y) => x - y)
+  console.log('crashing canary group (30% resets, 10%, 300 req/s): results', results)
+  console.log('  canary live → rollback ModifyListener (ms):', times, 'median', sorted[Math.floor(sorted.length / 2)] ?? 'n/a')
+}

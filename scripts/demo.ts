@@ -251,7 +251,27 @@ async function serverCanary(): Promise<boolean> {
     const write = emulator.elbv2.history().find((h) => h.at >= firedAt && h.operation === 'ModifyListener')
     if (write) console.log(`\nAlarm to rollback write (ModifyListener): ${write.at - firedAt} ms (poll-interval 1s)`)
     console.log(`Listener now: ${JSON.stringify(emulator.elbv2.forward(alb.listenerArn))}`)
-    return release.outputs['result'] === 'promoted' && rollback.outputs['result'] === 'rolled-back'
+
+    // Release 3: a web-blue build whose servers crash under load. They reset 30% of their
+    // connections, so the load balancer answers 502 itself: no target 5XX, and the alarm (on the
+    // targets' 5XX) stays green. The canary analysis counts the requests web-blue never answered.
+    emulator.setAlarmState(WEB_ALARM, 'OK', 'Threshold Crossed: back to normal')
+    emulator.elbv2.stopTraffic()
+    emulator.elbv2.startTraffic({ listenerArn: alb.listenerArn, rps: 300, failures: { 'web-blue': { reset: 0.3 } } })
+    console.log('\n(demo) 300 req/s; web-blue now resets 30% of its connections (the load balancer answers 502); alarms stay OK')
+    const crashing = await runAction({ inputs: { ...inputs, 'target-group': 'web-blue', stages: '10%:40s, 100%' }, env })
+    show('Release 3: web-blue, stages 10%:40s, 100% — its servers reset connections behind green alarms', crashing)
+    const live = emulator.elbv2.history().filter((h) => h.operation === 'ModifyListener' && h.accessKeyId !== null)
+    const [shift, back] = live.slice(-2)
+    if (shift && back && crashing.outputs['result'] === 'rolled-back')
+      console.log(`\nCanary live to rollback write: ${back.at - shift.at} ms (poll-interval 1s)`)
+    console.log(`Listener now: ${JSON.stringify(emulator.elbv2.forward(alb.listenerArn))}`)
+    return (
+      release.outputs['result'] === 'promoted' &&
+      rollback.outputs['result'] === 'rolled-back' &&
+      crashing.outputs['result'] === 'rolled-back' &&
+      crashing.outputs['alarm'] === ''
+    )
   } finally {
     emulator.elbv2.stopTraffic()
     await emulator.close()
@@ -260,5 +280,9 @@ async function serverCanary(): Promise<boolean> {
 
 if (!process.argv.includes('--alb')) await main()
 const albOk = await serverCanary()
-console.log(albOk ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm.' : '\nServer canary demo did not go as expected.')
+console.log(
+  albOk
+    ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm, and one by the canary analysis of a crashing group.'
+    : '\nServer canary demo did not go as expected.',
+)
 if (!albOk) process.exitCode = 1

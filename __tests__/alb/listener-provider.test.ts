@@ -1,4 +1,4 @@
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { AddTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../emulator/server.js'
 import { OwnershipError, RefusalError } from '../../src/core/errors.js'
@@ -111,8 +111,10 @@ describe('ListenerProvider on a listener', () => {
     expect(await provider(alb.listenerArn).inspect()).toMatchObject({ ownership: 'resumable', weight: 20, since: undefined, baked: false })
   })
 
-  it('calls a third group taking traffic foreign, and everything on the canary promoted', async () => {
-    expect((await provider(seed({ blue: 8, purple: 2 }).listenerArn).inspect()).ownership).toBe('foreign')
+  it('refuses a third group taking traffic, naming it, and calls everything on the canary promoted', async () => {
+    await expect(provider(seed({ blue: 8, purple: 2 }).listenerArn).inspect()).rejects.toThrow(
+      /forwards to target groups "blue" and "purple" .* another rollout owns it/,
+    )
     emulator.reset()
     expect(await provider(seed({ blue: 0, green: 1 }).listenerArn).inspect()).toMatchObject({ ownership: 'promoted', weight: 100, stableVersion: 'blue' })
   })
@@ -193,6 +195,40 @@ describe('ListenerProvider on a listener', () => {
     )
     await expect(p.rollback()).rejects.toThrow(/now forwards to purple too/)
   })
+
+  it("issue 18: finds this rollout's users' rule by its tags whatever the run's inputs, and not another resource's", async () => {
+    const alb = seed(undefined, {
+      rules: [
+        { priority: 5, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/a'] } }], group: 'green' },
+        { priority: 6, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/b'] } }], group: 'green' },
+      ],
+    })
+    const [ours = '', theirs = ''] = alb.rules
+    await client.send(
+      new AddTagsCommand({
+        ResourceArns: [ours],
+        Tags: [
+          { Key: 'canary-release:target', Value: 'green' },
+          { Key: 'canary-release:rollout', Value: alb.listenerArn },
+        ],
+      }),
+    )
+    // Another resource's rollout (a rule of the same listener) made this one.
+    await client.send(
+      new AddTagsCommand({
+        ResourceArns: [theirs],
+        Tags: [
+          { Key: 'canary-release:target', Value: 'green' },
+          { Key: 'canary-release:rollout', Value: `${alb.listenerArn.replace(':listener/', ':listener-rule/')}/0123456789abcdef` },
+        ],
+      }),
+    )
+    const p = provider(alb.listenerArn)
+    expect(await p.inspect()).toMatchObject({ ownership: 'resumable', weight: 0, users: true })
+    expect(p.usersRule).toBe(ours)
+    expect(await p.rollback()).toContain("removed the canary users' rule")
+    expect(emulator.elbv2.rules(alb.listenerArn).map((r) => r.arn)).toEqual([theirs])
+  })
 })
 
 describe('ListenerProvider with canary users', () => {
@@ -206,7 +242,7 @@ describe('ListenerProvider with canary users', () => {
     expect(emulator.elbv2.forward(alb.listenerArn).weights).toEqual({ blue: 1, green: 0 })
     const [, users] = emulator.elbv2.rules(alb.listenerArn)
     expect(users).toMatchObject({ priority: 8, forward: { weights: { green: 1 } } })
-    expect(emulator.elbv2.tags(users?.arn ?? '')).toEqual({ 'canary-release:target': 'green' })
+    expect(emulator.elbv2.tags(users?.arn ?? '')).toEqual({ 'canary-release:target': 'green', 'canary-release:rollout': alb.listenerArn })
     // A re-run finds the live users stage.
     expect(await provider(alb.listenerArn, { users: [HEADER] }).inspect()).toMatchObject({ ownership: 'resumable', weight: 0, users: true })
     await p.shift(10)
@@ -258,7 +294,7 @@ describe('ListenerProvider with canary users', () => {
     await expect(p.shift(0)).rejects.toThrow('no free priority right before')
   })
 
-  it('the post step (from saved state) rolls back and finds the users rule by its conditions', async () => {
+  it('the post step (from saved state) rolls back and finds the users rule by its tags', async () => {
     const alb = seed()
     const p = provider(alb.listenerArn, { users: [HEADER] })
     await p.inspect()

@@ -11,6 +11,7 @@ import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
+  DeregisterTargetsCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
@@ -27,6 +28,18 @@ export interface SeededAlb {
   readonly groups: Readonly<Record<string, string>>
 }
 
+/** An authenticate-cognito action ahead of the listener's forward. */
+export interface CognitoLogin {
+  readonly userPoolArn: string
+  readonly clientId: string
+  readonly domain: string
+}
+
+const cognitoAction = (login: CognitoLogin) => ({
+  Type: 'authenticate-cognito' as const,
+  AuthenticateCognitoConfig: { UserPoolArn: login.userPoolArn, UserPoolClientId: login.clientId, UserPoolDomain: login.domain },
+})
+
 export interface Forward {
   weights: Record<string, number>
   stickiness: number | undefined
@@ -36,13 +49,17 @@ export interface AlbBackend {
   readonly name: string
   readonly url: string
   readonly emulator: Emulator | undefined
-  /** A load balancer `name` with groups blue, green and purple, and the listener forwarding by `weights`. */
-  seed(name: string, weights: Record<string, number>): Promise<SeededAlb>
+  /** A load balancer `name` with groups blue, green and purple, and the listener forwarding by `weights` (after `login`, if given). */
+  seed(name: string, weights: Record<string, number>, login?: CognitoLogin): Promise<SeededAlb>
   alarm(name: string, state: StateValue, reason?: string): Promise<void>
   forward(listenerArn: string): Promise<Forward>
   /** The listener's non-default rules: priority and the groups they forward to. */
   rules(listenerArn: string): Promise<{ priority: string; groups: string[] }[]>
+  /** Each non-default rule's actions in order: `forward`, or `authenticate-cognito:POOL` for a login. */
+  ruleActions(listenerArn: string): Promise<string[][]>
   tags(arn: string): Promise<Record<string, string>>
+  /** Leaves the group (`green`, of load balancer `name`) with no healthy target. */
+  sicken(name: string, group: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -77,6 +94,16 @@ function readers(url: string) {
           groups: (r.Actions?.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups ?? []).map((g) => short(listenerArn, g.TargetGroupArn)),
         }))
     },
+    async ruleActions(listenerArn: string) {
+      const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules ?? []
+      return rules
+        .filter((r) => !r.IsDefault)
+        .map((r) =>
+          [...(r.Actions ?? [])]
+            .sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0))
+            .map((a) => (a.Type === 'authenticate-cognito' ? `${a.Type}:${a.AuthenticateCognitoConfig?.UserPoolArn ?? ''}` : (a.Type ?? ''))),
+        )
+    },
     async tags(arn: string) {
       const tags = (await elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }))).TagDescriptions?.[0]?.Tags ?? []
       return Object.fromEntries(tags.map((t) => [t.Key ?? '', t.Value ?? '']))
@@ -104,11 +131,12 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
   const read = readers(moto.url)
   const { elb } = read
   const alarms = new Set<string>()
+  const seeded = new Map<string, string>()
   return {
     name: 'moto',
     url: moto.url,
     emulator: undefined,
-    async seed(name, weights) {
+    async seed(name, weights, login) {
       const { vpc, subnets } = await defaultSubnets(moto.url)
       const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: name, Subnets: subnets }))).LoadBalancers?.[0]?.LoadBalancerArn ?? ''
       const groups: Record<string, string> = {}
@@ -118,6 +146,7 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
             .TargetGroups?.[0]?.TargetGroupArn ?? ''
         await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: `10.0.${i}.10`, Port: 80 }] }))
         groups[group] = arn
+        seeded.set(`${name}-${group}`, arn)
       }
       const listener = await elb.send(
         new CreateListenerCommand({
@@ -125,7 +154,12 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
           Protocol: 'HTTP',
           Port: 80,
           DefaultActions: [
-            { Type: 'forward', ForwardConfig: { TargetGroups: Object.entries(weights).map(([g, w]) => ({ TargetGroupArn: groups[g], Weight: w })) } },
+            ...(login ? [{ ...cognitoAction(login), Order: 1 }] : []),
+            {
+              Type: 'forward',
+              ...(login ? { Order: 2 } : {}),
+              ForwardConfig: { TargetGroups: Object.entries(weights).map(([g, w]) => ({ TargetGroupArn: groups[g], Weight: w })) },
+            },
           ],
         }),
       )
@@ -138,7 +172,14 @@ export async function motoAlbBackend(): Promise<AlbBackend> {
     },
     forward: read.forward,
     rules: read.rules,
+    ruleActions: read.ruleActions,
     tags: read.tags,
+    // moto runs no health checks (any registered target is healthy): the group loses its target instead.
+    async sicken(name, group) {
+      const arn = seeded.get(`${name}-${group}`) ?? ''
+      const index = GROUPS.indexOf(group as (typeof GROUPS)[number])
+      await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: `10.0.${index}.10`, Port: 80 }] }))
+    },
     async stop() {
       elb.destroy()
       await moto.stop()
@@ -153,9 +194,14 @@ export async function emulatorAlbBackend(): Promise<AlbBackend> {
     name: 'emulator',
     url: emulator.url,
     emulator,
-    async seed(name, weights) {
+    async seed(name, weights, login) {
       const prefixed = Object.fromEntries(Object.entries(weights).map(([g, w]) => [`${name}-${g}`, w]))
-      const alb = emulator.elbv2.seed({ name, groups: GROUPS.map((g) => ({ name: `${name}-${g}` })), weights: prefixed })
+      const alb = emulator.elbv2.seed({
+        name,
+        groups: GROUPS.map((g) => ({ name: `${name}-${g}` })),
+        weights: prefixed,
+        ...(login ? { before: [cognitoAction(login)] } : {}),
+      })
       // The emulator health-checks only attached groups (as ALB does): attach the rest through a test listener.
       const idle = GROUPS.filter((g) => weights[g] === undefined).map((g) => ({ TargetGroupArn: alb.groups[`${name}-${g}`] ?? '', Weight: 1 }))
       if (idle.length > 0)
@@ -168,7 +214,11 @@ export async function emulatorAlbBackend(): Promise<AlbBackend> {
     },
     forward: read.forward,
     rules: read.rules,
+    ruleActions: read.ruleActions,
     tags: read.tags,
+    async sicken(name, group) {
+      emulator.elbv2.setTargetHealth(`${name}-${group}`, 'unhealthy', 'Target.Timeout')
+    },
     async stop() {
       read.elb.destroy()
       await emulator.close()

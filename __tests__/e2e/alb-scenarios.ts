@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PolicyDocument } from '../../emulator/faults.js'
 import type { AlbBackend } from './alb-backends.js'
-import { describeRun, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
+import { describeRun, REPO_ROOT, runAction, runPost, type ActionRun, type RunOptions } from './runner.js'
 
 let counter = 0
 /** A fresh load balancer per test (ALB names: 32 characters, letters, digits, hyphens). */
@@ -213,5 +216,300 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(post.stdout).toContain(`rolling back to target group ${name}-blue`)
       expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
     })
+  })
+
+  describe('issue 18: ALB mode keeps every promise', () => {
+    const users = { 'canary-users': 'header x-canary=internal' }
+
+    /** A rollout held in its users stage: weights untouched, the canary users' rule live. */
+    async function heldInUsersStage(name: string, listenerArn: string, group = 'green', more: Record<string, string> = {}): Promise<void> {
+      const held = await run({ listener: listenerArn, 'target-group': `${name}-${group}`, stages: 'users:1s', ...users, ...more })
+      expect(held.outputs, describeRun(held)).toMatchObject({ result: 'held', weight: '0' })
+      expect(await backend.rules(listenerArn)).toEqual([{ priority: '1', groups: [group] }])
+    }
+
+    it('issue 18: mode: rollback during a users stage removes the rule, with or without canary-users', async () => {
+      const name = lbName('rbusers')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      await heldInUsersStage(name, alb.listenerArn)
+      // A reusable workflow's rollback job need not repeat canary-users, nor the target group.
+      const bare = await run({ mode: 'rollback', listener: alb.listenerArn })
+      expect(bare.outputs, describeRun(bare)).toMatchObject({
+        result: 'rolled-back',
+        weight: '0',
+        'stable-version': `${name}-blue`,
+        'target-version': `${name}-green`,
+      })
+      expect(bare.summary).not.toContain('Nothing to roll back')
+      expect(await backend.rules(alb.listenerArn)).toEqual([])
+      expect(await backend.tags(alb.listenerArn)).toEqual({})
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      expect((await runPost(bare)).stdout).toContain('Nothing to clean up.')
+
+      await heldInUsersStage(name, alb.listenerArn)
+      const full = await run({ mode: 'rollback', listener: alb.listenerArn, 'target-group': `${name}-green`, ...users })
+      expect(full.outputs, describeRun(full)).toMatchObject({ result: 'rolled-back', weight: '0' })
+      expect(await backend.rules(alb.listenerArn)).toEqual([])
+    })
+
+    it("issue 18: a promote job without canary-users finds the users' rule by its tags and removes it", async () => {
+      const name = lbName('promote18')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      await heldInUsersStage(name, alb.listenerArn)
+      const promote = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(promote.outputs, describeRun(promote)).toMatchObject({ result: 'promoted', weight: '100' })
+      expect(await backend.rules(alb.listenerArn)).toEqual([])
+      expect(await backend.tags(alb.listenerArn)).toEqual({})
+    })
+
+    it("issue 18: a green run refuses a listener held in purple's users stage, naming purple, and touches nothing", async () => {
+      const name = lbName('purple')
+      const alb = await backend.seed(name, { blue: 1, green: 0, purple: 0 })
+      await heldInUsersStage(name, alb.listenerArn, 'purple')
+      const tags = await backend.tags(alb.listenerArn)
+      const green = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(green.outputs, describeRun(green)).toMatchObject({ result: 'refused', weight: '0' })
+      expect(green.errors.join('\n')).toContain(`target group "${name}-purple"`)
+      expect(green.errors.join('\n')).toContain('another rollout owns it')
+      expect(await backend.tags(alb.listenerArn)).toEqual(tags)
+      expect(await backend.rules(alb.listenerArn)).toEqual([{ priority: '1', groups: ['purple'] }])
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0, purple: 0 })
+      // Nor does green's rollback mode end purple's rollout.
+      const rollback = await run({ mode: 'rollback', listener: alb.listenerArn, 'target-group': `${name}-green` })
+      expect(rollback.outputs.result).toBe('refused')
+      expect(await backend.rules(alb.listenerArn)).toEqual([{ priority: '1', groups: ['purple'] }])
+    })
+
+    it("issue 18: the users' rule repeats the listener's login before forwarding to the canary", async () => {
+      const name = lbName('login')
+      const pool = 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Login'
+      const alb = await backend.seed(name, { blue: 1, green: 0 }, { userPoolArn: pool, clientId: 'web', domain: 'login-web' })
+      await heldInUsersStage(name, alb.listenerArn)
+      expect(await backend.ruleActions(alb.listenerArn)).toEqual([[`authenticate-cognito:${pool}`, 'forward']])
+    })
+
+    it("issue 18: a refusal's weight output is the canary group's live share", async () => {
+      const name = lbName('share')
+      const alb = await backend.seed(name, { blue: 8, green: 1, purple: 1 })
+      const main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(main.outputs, describeRun(main)).toMatchObject({ result: 'refused', weight: '10' })
+      expect(main.errors.join('\n')).toContain(`"${name}-blue" and "${name}-purple"`)
+    })
+
+    it('issue 18: a resume that finds the canary group serving with no healthy target rolls back', async () => {
+      const name = lbName('sick')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const held = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s' }))
+      expect(held.outputs, describeRun(held)).toMatchObject({ result: 'held', weight: '10' })
+      await backend.sicken(name, 'green')
+      const resumed = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%' }))
+      expect(resumed.outputs, describeRun(resumed)).toMatchObject({ result: 'rolled-back', weight: '0' })
+      expect(resumed.outputs['reason']).toContain(`target group "${name}-green" has no healthy target`)
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      expect(await backend.tags(alb.listenerArn)).toEqual({})
+    })
+
+    it('issue 18: a canary group losing its targets mid-rollout is rolled back at its next gate read', async () => {
+      const name = lbName('sick2')
+      const alb = await backend.seed(name, { blue: 1, green: 0 })
+      const running = run(inputsFor(name, alb.listenerArn, { stages: '10%:3s, 50%:3s, 100%', 'poll-interval': '10s' }))
+      await waitFor(async () => (await backend.forward(alb.listenerArn)).weights['green'] === 1)
+      await backend.sicken(name, 'green')
+      const main = await running
+      expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0' })
+      expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+    })
+
+    if (start.name === 'emulatorAlbBackend') {
+      // moto 5.x has no DescribeAlarmHistory, which a resume reads.
+      it('issue 18: a promote job without canary-users that rolls back on an alarm fired during the hold removes the rule', async () => {
+        const name = lbName('promrb')
+        const alb = await backend.seed(name, { blue: 1, green: 0 })
+        const alarm = `${name}-5xx`
+        await backend.alarm(alarm, 'OK')
+        await heldInUsersStage(name, alb.listenerArn, 'green', { alarms: alarm })
+        await backend.alarm(alarm, 'ALARM', 'Threshold Crossed: 5xx during the approval wait')
+        const promote = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%', alarms: alarm }))
+        expect(promote.outputs, describeRun(promote)).toMatchObject({ result: 'rolled-back', weight: '0' })
+        expect(await backend.rules(alb.listenerArn)).toEqual([])
+        expect(await backend.tags(alb.listenerArn)).toEqual({})
+        expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+      })
+
+      it("issue 18: a users' rule that cannot be removed leaves the run unsettled and says so; the post step removes it", async () => {
+        const name = lbName('stuck')
+        const alb = await backend.seed(name, { blue: 1, green: 0 })
+        const alarm = `${name}-5xx`
+        await backend.alarm(alarm, 'OK')
+        const emulator = backend.emulator!
+        const running = run(inputsFor(name, alb.listenerArn, { stages: 'users:1s, 10%:30s, 100%', alarms: alarm, ...users }))
+        await waitFor(async () => (await backend.forward(alb.listenerArn)).weights['green'] === 1)
+        // More failures than the rollback client's retries.
+        emulator.elbv2.failDeleteRule(10)
+        await backend.alarm(alarm, 'ALARM', 'Threshold Crossed: 5xx')
+        const main = await running
+        expect(main.outputs, describeRun(main)).toMatchObject({ result: 'failed', weight: '0' })
+        expect(main.outputs['reason']).toMatch(/canary users' rule .* could not be removed: requests it matches still reach target group/)
+        expect(main.summary).not.toMatch(/Rolled back/)
+        expect(main.summary).toContain("canary users' rule")
+        expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+        expect(await backend.rules(alb.listenerArn)).toHaveLength(1)
+        const post = await runPost(main)
+        expect(post.failed, describeRun(post)).toBe(false)
+        expect(post.stdout).not.toContain('Nothing to clean up.')
+        expect(await backend.rules(alb.listenerArn)).toEqual([])
+        expect(await backend.tags(alb.listenerArn)).toEqual({})
+
+        // The same in rollback mode: it saves its state first, so its post step retries.
+        await heldInUsersStage(name, alb.listenerArn)
+        emulator.elbv2.failDeleteRule(10)
+        const rollback = await run({ mode: 'rollback', listener: alb.listenerArn })
+        expect(rollback.outputs, describeRun(rollback)).toMatchObject({ result: 'failed', weight: '0' })
+        expect(rollback.outputs['reason']).toMatch(/could not be removed: requests it matches still reach target group/)
+        expect(rollback.summary).toContain('Rollback incomplete')
+        expect(await backend.rules(alb.listenerArn)).toHaveLength(1)
+        const retry = await runPost(rollback)
+        expect(retry.failed, describeRun(retry)).toBe(false)
+        expect(await backend.rules(alb.listenerArn)).toEqual([])
+        expect(await backend.tags(alb.listenerArn)).toEqual({})
+      })
+
+      it("issue 18: the users' rule keeps the listener's door: its login actions in order, and a rule's Transforms", async () => {
+        const name = lbName('door')
+        const emulator = backend.emulator!
+        const cognito = (pool: string) => ({
+          Type: 'authenticate-cognito',
+          AuthenticateCognitoConfig: {
+            UserPoolArn: `arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_${pool}`,
+            UserPoolClientId: `client${pool}`,
+            UserPoolDomain: `login-${pool.toLowerCase()}`,
+          },
+        })
+        const rewrite = { Type: 'host-header-rewrite', HostHeaderRewriteConfig: { Rewrites: [{ Regex: '^shop\\.example\\.com$', Replace: 'shop.internal' }] } }
+        const alb = emulator.elbv2.seed({
+          name,
+          groups: ['blue', 'green', 'purple'].map((g) => ({ name: `${name}-${g}` })),
+          weights: { [`${name}-blue`]: 1, [`${name}-green`]: 0 },
+          before: [cognito('Listener')],
+          rules: [
+            {
+              priority: 10,
+              conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['shop.example.com'] } }],
+              group: `${name}-purple`,
+              weights: { [`${name}-purple`]: 1, [`${name}-green`]: 0 },
+              before: [cognito('RuleA'), cognito('RuleB')],
+              transforms: [rewrite],
+            },
+          ],
+        })
+        const listener = await run({ listener: alb.listenerArn, 'target-group': `${name}-green`, stages: 'users:1s', ...users })
+        expect(listener.outputs.result, describeRun(listener)).toBe('held')
+        const rule = await run({ listener: alb.rules[0] ?? '', 'target-group': `${name}-green`, stages: 'users:1s', ...users })
+        expect(rule.outputs.result, describeRun(rule)).toBe('held')
+        const made = [...emulator.state.elbv2.rules.values()].filter((r) => emulator.elbv2.tags(r.arn)['canary-release:rollout'] !== undefined)
+        const forListener = made.find((r) => emulator.elbv2.tags(r.arn)['canary-release:rollout'] === alb.listenerArn)
+        const forRule = made.find((r) => emulator.elbv2.tags(r.arn)['canary-release:rollout'] === alb.rules[0])
+        const pools = (r: typeof forRule) =>
+          r?.actions.map((a) =>
+            a.Type === 'forward' ? 'forward' : String((a.Other?.['AuthenticateCognitoConfig'] as { UserPoolArn?: string })?.UserPoolArn).split('_')[1],
+          )
+        expect(pools(forListener)).toEqual(['Listener', 'forward'])
+        expect(pools(forRule)).toEqual(['RuleA', 'RuleB', 'forward'])
+        expect(forListener?.transforms).toBeUndefined()
+        expect(forRule?.transforms).toEqual([rewrite])
+        expect(forRule?.priority).toBe(9)
+      })
+
+      it("issue 18: plan mode tells the truth: a taken users' rule priority ends it refused; it probes alarm history", async () => {
+        const name = lbName('plan')
+        const emulator = backend.emulator!
+        const alb = emulator.elbv2.seed({
+          name,
+          groups: ['blue', 'green'].map((g) => ({ name: `${name}-${g}` })),
+          weights: { [`${name}-blue`]: 1, [`${name}-green`]: 0 },
+          rules: [
+            { priority: 9, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/a'] } }], group: `${name}-blue` },
+            {
+              priority: 10,
+              conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/b'] } }],
+              group: `${name}-blue`,
+              weights: { [`${name}-blue`]: 1, [`${name}-green`]: 0 },
+            },
+          ],
+        })
+        const alarm = `${name}-5xx`
+        await backend.alarm(alarm, 'OK')
+        const writesBefore = emulator.elbv2.history().length
+        const plan = await run({
+          mode: 'plan',
+          listener: alb.rules[1] ?? '',
+          'target-group': `${name}-green`,
+          stages: 'users:5m, 100%',
+          alarms: alarm,
+          ...users,
+        })
+        expect(plan.outputs, describeRun(plan)).toMatchObject({ result: 'refused' })
+        expect(plan.outputs['reason']).toContain('no free priority right before')
+        expect(plan.stdout).toContain('✓ alarm history: cloudwatch:DescribeAlarmHistory')
+        expect(plan.summary).toContain('⛔ not ready')
+        expect(emulator.elbv2.history().length).toBe(writesBefore)
+      })
+
+      it('issue 18: plan mode simulates AddTags on the rule CreateRule makes', async () => {
+        const name = lbName('plantags')
+        const alb = await backend.seed(name, { blue: 1, green: 0 })
+        const emulator = backend.emulator!
+        const document = JSON.parse(
+          readFileSync(join(REPO_ROOT, 'policies', 'alb.json'), 'utf8')
+            .replaceAll('REGION', 'us-east-1')
+            .replaceAll('ACCOUNT', '123456789012')
+            .replaceAll('LOAD_BALANCER', name),
+        ) as PolicyDocument
+        // The deploy policy, except that tags may not go on rules: CreateRule with Tags would be denied.
+        const listenerOnly = {
+          Statement: [
+            ...document.Statement.map((st) =>
+              st.Action.includes('elasticloadbalancing:AddTags') ? { ...st, Resource: (st.Resource as string[]).slice(0, 1) } : st,
+            ),
+            { Effect: 'Allow', Action: ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:DeleteRule'], Resource: '*' },
+            { Effect: 'Allow', Action: ['iam:SimulatePrincipalPolicy', 'sts:GetCallerIdentity'], Resource: '*' },
+          ],
+        }
+        emulator.setPolicy(listenerOnly)
+        try {
+          const plan = await run({ mode: 'plan', listener: alb.listenerArn, 'target-group': `${name}-green`, stages: 'users:5m, 100%', ...users })
+          expect(plan.outputs, describeRun(plan)).toMatchObject({ result: 'refused' })
+          expect(plan.outputs['reason']).toMatch(/do not allow elasticloadbalancing:AddTags on arn:aws:elasticloadbalancing:[^ ]+:listener-rule\//)
+          // What the plan foresaw is what a deploy meets: CreateRule with its tags is refused, and nothing is left.
+          const deploy = await run({ listener: alb.listenerArn, 'target-group': `${name}-green`, stages: 'users:1s', ...users })
+          expect(deploy.outputs.result, describeRun(deploy)).toBe('rolled-back')
+          expect(await backend.rules(alb.listenerArn)).toEqual([])
+        } finally {
+          emulator.setPolicy(null)
+        }
+      })
+
+      // Issue 18 item 5 needs the ALB analysis to count a group's requests that got no target response
+      // (RequestCount − Σ HTTPCode_Target_{2,3,4,5}XX_Count), which issue 20's branch brings. Until
+      // that merges the analysis sees 0% errors for this group: enable this test then.
+      it.skip('issue 18: a canary group that resets 30% of its connections behind green alarms is rolled back by the analysis', async () => {
+        const name = lbName('reset')
+        const alb = await backend.seed(name, { blue: 1, green: 0 })
+        const alarm = `${name}-5xx`
+        await backend.alarm(alarm, 'OK')
+        const emulator = backend.emulator!
+        emulator.elbv2.startTraffic({ listenerArn: alb.listenerArn, rps: 300, failures: { [`${name}-green`]: { reset: 0.3 } } })
+        let main: ActionRun
+        try {
+          main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:40s, 100%', alarms: alarm }))
+        } finally {
+          emulator.elbv2.stopTraffic(alb.listenerArn)
+        }
+        expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
+        expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 1, green: 0 })
+        const writes = emulator.elbv2.history().filter((h) => h.arn === alb.listenerArn && h.accessKeyId !== null)
+        console.info(`resetting canary group live -> rollback write: ${(writes[1]?.at ?? 0) - (writes[0]?.at ?? 0)} ms`)
+      })
+    }
   })
 }

@@ -241,5 +241,116 @@ describe('AWS/ApplicationELB metrics in CloudWatch', () => {
   })
 })
 
+describe('issue 18: the emulator as a witness for ALB mode', () => {
+  it('CreateRule with Tags needs AddTags on the new rule; without it nothing is created', async () => {
+    const alb = seed()
+    const create = () =>
+      client.send(
+        new CreateRuleCommand({
+          ListenerArn: alb.listenerArn,
+          Priority: 5,
+          Conditions: [{ Field: 'source-ip', SourceIpConfig: { Values: ['10.0.0.0/8'] } }],
+          Actions: forward([[alb.groups['green'] ?? '', 1]]),
+          Tags: [{ Key: 'canary-release:target', Value: 'green' }],
+        }),
+      )
+    const rules = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/*'
+    emulator.setPolicy({
+      Statement: [
+        { Action: ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:Describe*'], Resource: '*' },
+        { Action: 'elasticloadbalancing:AddTags', Resource: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/*' },
+      ],
+    })
+    try {
+      await expect(create()).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('elasticloadbalancing:AddTags') })
+      expect(emulator.elbv2.rules(alb.listenerArn)).toEqual([])
+      emulator.setPolicy({
+        Statement: [
+          { Action: ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:Describe*'], Resource: '*' },
+          { Action: 'elasticloadbalancing:AddTags', Resource: rules },
+        ],
+      })
+      const made = (await create()).Rules?.[0]?.RuleArn ?? ''
+      expect(emulator.elbv2.tags(made)).toEqual({ 'canary-release:target': 'green' })
+    } finally {
+      emulator.setPolicy(null)
+    }
+  })
+
+  it('the DeleteRule fault switch fails the next N calls with a 500, then deletes', async () => {
+    const alb = emulator.elbv2.seed({
+      groups: [{ name: 'blue' }, { name: 'green' }],
+      weights: { blue: 1 },
+      rules: [{ priority: 3, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/x'] } }], group: 'green' }],
+    })
+    const arn = alb.rules[0] ?? ''
+    emulator.elbv2.failDeleteRule(2)
+    for (let i = 0; i < 2; i++) await expect(client.send(new DeleteRuleCommand({ RuleArn: arn }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } })
+    await client.send(new DeleteRuleCommand({ RuleArn: arn }))
+    expect(emulator.elbv2.rules(alb.listenerArn)).toEqual([])
+  })
+
+  it("keeps a rule's Transforms and the authenticate actions before its forward, and returns them", async () => {
+    const alb = emulator.elbv2.seed({
+      groups: [{ name: 'blue' }, { name: 'green' }],
+      weights: { blue: 1 },
+      rules: [
+        {
+          priority: 3,
+          conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['a.example.com'] } }],
+          group: 'green',
+          before: [
+            {
+              Type: 'authenticate-cognito',
+              AuthenticateCognitoConfig: {
+                UserPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X',
+                UserPoolClientId: 'c',
+                UserPoolDomain: 'd',
+              },
+            },
+          ],
+          transforms: [{ Type: 'url-rewrite', UrlRewriteConfig: { Rewrites: [{ Regex: '^/old/(.*)$', Replace: '/new/$1' }] } }],
+        },
+      ],
+    })
+    const [rule] = (await client.send(new DescribeRulesCommand({ RuleArns: alb.rules }))).Rules ?? []
+    expect(rule?.Actions?.map((a) => [a.Type, a.Order])).toEqual([
+      ['authenticate-cognito', 1],
+      ['forward', 2],
+    ])
+    expect(rule?.Transforms).toEqual([{ Type: 'url-rewrite', UrlRewriteConfig: { Rewrites: [{ Regex: '^/old/(.*)$', Replace: '/new/$1' }] } }])
+  })
+
+  it('a group that refuses, resets or times out: ELB 502/504 under LoadBalancer only, connection errors and RequestCount per group', () => {
+    const alb = seed({ blue: 1, green: 1 })
+    const now = Math.floor(Date.now() / 1000) * 1000 - 5_000
+    const sent = emulator.elbv2.traffic.burst(
+      { listenerArn: alb.listenerArn, rps: 0, errorRates: { blue: 0, green: 0 }, failures: { green: { refuse: 0.1, reset: 0.2, timeout: 0.1 } } },
+      6_000,
+      now,
+    )
+    const group = (name: string) => ({ LoadBalancer: alb.loadBalancer, TargetGroup: (alb.groups[name] ?? '').split(':').at(-1) ?? '' })
+    const lb = { LoadBalancer: alb.loadBalancer }
+    const sum = (metric: string, dims: { LoadBalancer: string; TargetGroup?: string }) =>
+      emulator.elbv2.traffic.datapoints(metric, dims, 'Sum', now - 60_000, now + 60_000, 60).reduce((s, d) => s + d.value, 0)
+    const green = sent['green'] ?? 0
+    // Every request a target was chosen for counts, answered or not.
+    expect(sum('RequestCount', group('green'))).toBe(green)
+    const answered = sum('HTTPCode_Target_2XX_Count', group('green')) + sum('HTTPCode_Target_5XX_Count', group('green'))
+    expect((green - answered) / green).toBeGreaterThan(0.35)
+    expect((green - answered) / green).toBeLessThan(0.45)
+    expect(sum('HTTPCode_Target_2XX_Count', group('blue'))).toBe(sent['blue'])
+    // Refused and timed-out connections are connection errors; a reset after the request is not.
+    expect(sum('TargetConnectionErrorCount', group('green')) / green).toBeCloseTo(0.2, 1)
+    expect(sum('TargetConnectionErrorCount', group('blue'))).toBe(0)
+    // The load balancer's own answers have no TargetGroup dimension.
+    expect(sum('HTTPCode_ELB_5XX_Count', group('green'))).toBe(0)
+    expect(sum('HTTPCode_ELB_5XX_Count', lb)).toBe(green - answered)
+    expect(sum('HTTPCode_ELB_502_Count', lb) + sum('HTTPCode_ELB_504_Count', lb)).toBe(green - answered)
+    expect(sum('HTTPCode_ELB_504_Count', lb) / green).toBeCloseTo(0.1, 1)
+    expect(sum('RequestCount', lb)).toBe(6_000)
+  })
+})
+
 // Contract: every ELBv2 response above matches botocore's published model (query protocol XML).
 contractCheck()

@@ -13,7 +13,17 @@ export interface SeedAlbSpec {
   weights: Record<string, number>
   stickinessSeconds?: number
   /** Extra rules, each forwarding to one group. */
-  rules?: { priority: number; conditions: Record<string, unknown>[]; group: string; weights?: Record<string, number> }[]
+  rules?: {
+    priority: number
+    conditions: Record<string, unknown>[]
+    group: string
+    weights?: Record<string, number>
+    /** Actions before the forward (authenticate-oidc / authenticate-cognito), as the API takes them. */
+    before?: { Type: string; [config: string]: unknown }[]
+    transforms?: Record<string, unknown>[]
+  }[]
+  /** Actions before the listener's default forward (authenticate-oidc / authenticate-cognito). */
+  before?: { Type: string; [config: string]: unknown }[]
 }
 
 export interface SeededAlb {
@@ -40,6 +50,8 @@ export interface Elbv2ControlApi {
   tags(arn: string): Record<string, string>
   /** Writes to forward actions and rules, oldest first. */
   history(): Elbv2State['history']
+  /** Fault switch: the next `count` DeleteRule calls fail with a 500. */
+  failDeleteRule(count: number): void
   startTraffic(spec: TrafficSpec): void
   stopTraffic(listenerArn?: string): void
   traffic: TrafficSimulator
@@ -57,6 +69,13 @@ const forwardAction = (state: Elbv2State, weights: Record<string, number>, group
     Stickiness: stickinessSeconds ? { Enabled: true, DurationSeconds: stickinessSeconds } : { Enabled: false },
   },
 })
+
+/** Authenticate actions as stored: the type, its order ahead of the forward, the rest of the config verbatim. */
+const beforeActions = (before: { Type: string; [config: string]: unknown }[] | undefined): StoredAction[] =>
+  (before ?? []).map(({ Type, ...other }, i) => ({ Type, Order: i + 1, Other: other }))
+
+const withOrder = (before: StoredAction[], forward: StoredAction): StoredAction[] =>
+  before.length === 0 ? [forward] : [...before, { ...forward, Order: before.length + 1 }]
 
 export function elbv2Control(state: Elbv2State, seed: number, metrics?: MetricStore): Elbv2ControlApi {
   const traffic = new TrafficSimulator(state, seed, metrics)
@@ -84,9 +103,21 @@ export function elbv2Control(state: Elbv2State, seed: number, metrics?: MetricSt
         }))
         groups[g.name] = state.createTargetGroup(g.name, targets, g.targetType).arn
       }
-      const listener = state.createListener(lb.arn, 80, [forwardAction(state, spec.weights, groups, spec.stickinessSeconds)])
+      const listener = state.createListener(
+        lb.arn,
+        80,
+        withOrder(beforeActions(spec.before), forwardAction(state, spec.weights, groups, spec.stickinessSeconds)),
+      )
       const rules = (spec.rules ?? []).map(
-        (r) => state.createRule(listener.arn, r.priority, r.conditions as never, [forwardAction(state, r.weights ?? { [r.group]: 1 }, groups)], null).arn,
+        (r) =>
+          state.createRule(
+            listener.arn,
+            r.priority,
+            r.conditions as never,
+            withOrder(beforeActions(r.before), forwardAction(state, r.weights ?? { [r.group]: 1 }, groups)),
+            null,
+            r.transforms ? { transforms: r.transforms } : {},
+          ).arn,
       )
       return { loadBalancerArn: lb.arn, loadBalancer: lb.dimension, listenerArn: listener.arn, groups, rules }
     },
@@ -112,6 +143,9 @@ export function elbv2Control(state: Elbv2State, seed: number, metrics?: MetricSt
         .map((r) => ({ arn: r.arn, priority: r.priority ?? 0, conditions: r.conditions, forward: view(r.actions) })),
     tags: (arn) => Object.fromEntries(state.tags.get(arn) ?? []),
     history: () => [...state.history],
+    failDeleteRule(count) {
+      state.deleteRuleFailures = count
+    },
     startTraffic: (spec) => traffic.start(spec),
     stopTraffic: (listenerArn) => traffic.stop(listenerArn),
     traffic,
@@ -135,6 +169,9 @@ export function handleElbv2Control(api: Elbv2ControlApi, route: string, body: Re
       return api.tags(String(body['arn']))
     case 'GET elbv2/history':
       return api.history()
+    case 'POST elbv2/faults/delete-rule':
+      api.failDeleteRule(Number(body['count'] ?? 0))
+      return { ok: true }
     case 'POST elbv2/traffic':
       api.startTraffic(body as unknown as TrafficSpec)
       return { ok: true }

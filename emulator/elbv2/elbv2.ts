@@ -94,8 +94,25 @@ function ruleXml(rule: Rule): XmlValue {
     Conditions: rule.conditions as XmlValue[],
     Actions: rule.actions.map(actionXml),
     IsDefault: rule.priority === undefined,
+    ...(rule.transforms ? { Transforms: rule.transforms as XmlValue[] } : {}),
   }
 }
+
+/** A rule's Transforms as sent (host-header-rewrite, url-rewrite); at most one of each type, as the API reference says. */
+function parseTransforms(raw: QueryValue | undefined): Record<string, unknown>[] {
+  const transforms = list(raw).map((t) => {
+    const transform = obj(t) ?? {}
+    const type = str(transform['Type'])
+    if (type !== 'host-header-rewrite' && type !== 'url-rewrite') throw validation(`Transform type '${type ?? ''}' is not valid`)
+    return { ...transform, Type: type }
+  })
+  const types = transforms.map((t) => t.Type)
+  if (new Set(types).size !== types.length) throw validation('A rule can have at most one transform of each type')
+  return transforms
+}
+
+/** Whether the caller may do `action` on `resource` (the emulator's IAM); always true without a policy. */
+export type Authorize = (action: string, resource: string) => boolean
 
 function page<T>(items: T[], q: QueryObject): { items: T[]; next: string | undefined } {
   const size = int(q['PageSize'], 'PageSize') ?? LIMITS.pageSize
@@ -132,7 +149,7 @@ function resourceArns(q: QueryObject): string[] {
   return arns
 }
 
-export function createElbv2Service(state: Elbv2State): EmulatedService {
+export function createElbv2Service(state: Elbv2State, authorize: Authorize = () => true): EmulatedService {
   const error = (status: number, code: string, message: string, headers?: Record<string, string>) => xmlError(status, code, message, ELBV2_NAMESPACE, headers)
   const ok = (action: string, result: Record<string, XmlValue> = {}) => xmlResponse(action, ELBV2_NAMESPACE, result)
   const listenerXml = (arn: string): XmlValue => {
@@ -197,7 +214,20 @@ export function createElbv2Service(state: Elbv2State): EmulatedService {
           if (priority === undefined)
             throw validation("1 validation error detected: Value null at 'priority' failed to satisfy constraint: Member must not be null")
           const tags = tagsOf(q['Tags'])
-          const rule = state.createRule(listenerArn, priority, parseConditions(q['Conditions']), list(q['Actions']).map(parseAction), who)
+          // Tags given at creation are authorised as AddTags on the new rule too (AWS's ELB user guide,
+          // "Grant permissions to tag resources on creation"); without it nothing is created.
+          const arn = state.nextRuleArn(listenerArn)
+          if (tags.length > 0 && !authorize('elasticloadbalancing:AddTags', arn)) {
+            throw new ApiError(
+              403,
+              'AccessDenied',
+              `User is not authorized to perform: elasticloadbalancing:AddTags on resource: ${arn} because no identity-based policy allows the elasticloadbalancing:AddTags action`,
+            )
+          }
+          const rule = state.createRule(listenerArn, priority, parseConditions(q['Conditions']), list(q['Actions']).map(parseAction), who, {
+            arn,
+            transforms: parseTransforms(q['Transforms']),
+          })
           if (tags.length > 0) state.addTags([rule.arn], tags)
           return ok(op, { Rules: [ruleXml(rule)] })
         }

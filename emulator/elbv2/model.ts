@@ -33,6 +33,8 @@ export interface Rule {
   priority: number | undefined
   conditions: Condition[]
   actions: StoredAction[]
+  /** A rule's Transforms (host-header and URL rewrites), kept as sent. */
+  transforms?: Record<string, unknown>[]
 }
 
 export interface Listener {
@@ -95,8 +97,11 @@ export class Elbv2State {
   readonly tags = new Map<string, Map<string, string>>()
   /** Every write to a forward action or rule set, for tests: what changed, when, and who (null: seeding). */
   readonly history: { at: number; operation: string; arn: string; accessKeyId: string | null; actions: StoredAction[] }[] = []
+  /** Fault switch: the next this-many DeleteRule calls fail with a 500, as an ELB outage would (the SDK retries them). */
+  deleteRuleFailures = 0
 
   reset(): void {
+    this.deleteRuleFailures = 0
     this.loadBalancers.clear()
     this.targetGroups.clear()
     this.listeners.clear()
@@ -219,7 +224,14 @@ export class Elbv2State {
     return rule
   }
 
-  createRule(listenerArn: string, priority: number, conditions: Condition[], actions: StoredAction[], accessKeyId: string | null): Rule {
+  createRule(
+    listenerArn: string,
+    priority: number,
+    conditions: Condition[],
+    actions: StoredAction[],
+    accessKeyId: string | null,
+    extra: { transforms?: Record<string, unknown>[]; arn?: string } = {},
+  ): Rule {
     const listener = this.listener(listenerArn)
     if (!Number.isInteger(priority) || priority < 1 || priority > LIMITS.maxPriority) {
       throw validation(
@@ -233,19 +245,36 @@ export class Elbv2State {
     if (conditions.length === 0) throw validation('A condition must be specified')
     this.checkConditions(conditions)
     this.checkActions(actions, listener)
-    const path = listener.arn.split(':listener/')[1] ?? ''
-    const rule: Rule = { arn: `${arnPrefix}listener-rule/${path}/${hex(8)}`, listenerArn, priority, conditions, actions }
+    const { transforms } = extra
+    const rule: Rule = {
+      arn: extra.arn ?? this.nextRuleArn(listenerArn),
+      listenerArn,
+      priority,
+      conditions,
+      actions,
+      ...(transforms && transforms.length > 0 ? { transforms } : {}),
+    }
     this.rules.set(rule.arn, rule)
     this.history.push({ at: Date.now(), operation: 'CreateRule', arn: rule.arn, accessKeyId, actions })
     return rule
   }
 
   deleteRule(arn: string, accessKeyId: string | null): void {
+    if (this.deleteRuleFailures > 0) {
+      this.deleteRuleFailures -= 1
+      throw new ApiError(500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.')
+    }
     const rule = this.rule(arn)
     if (rule.priority === undefined) throw new ApiError(400, 'OperationNotPermitted', 'Default rule cannot be deleted')
     this.rules.delete(arn)
     this.tags.delete(arn)
     this.history.push({ at: Date.now(), operation: 'DeleteRule', arn, accessKeyId, actions: [] })
+  }
+
+  /** The ARN the next rule created on `listenerArn` gets (so CreateRule can authorise its tags on it first). */
+  nextRuleArn(listenerArn: string): string {
+    const path = this.listener(listenerArn).arn.split(':listener/')[1] ?? ''
+    return `${arnPrefix}listener-rule/${path}/${hex(8)}`
   }
 
   /** Throws the resource's not-found error when `arn` names nothing taggable. */

@@ -1,8 +1,15 @@
 // A simulated request stream through a listener: each request comes from one of a fixed set of
 // clients, goes through the listener's rules in priority order (conditions honoured), then its
-// forward action's weights (or the group a sticky client was given), and lands in per-target-group
-// AWS/ApplicationELB metrics: RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime. Each
-// second, once over, is published into the emulator's CloudWatch (dimensions LoadBalancer, TargetGroup).
+// forward action's weights (or the group a sticky client was given), and lands in AWS/ApplicationELB
+// metrics as ALB's CloudWatch documentation defines them. Each second, once over, is published into
+// the emulator's CloudWatch:
+// - per target group (dimensions LoadBalancer, TargetGroup): RequestCount for every request the load
+//   balancer chose a target for, whether or not the target answered; HTTPCode_Target_2XX/5XX_Count
+//   and TargetResponseTime for the requests the target answered; TargetConnectionErrorCount for
+//   connections to the target that could not be made;
+// - per load balancer (dimension LoadBalancer only): the same counts summed, and the answers the
+//   load balancer gives itself when a target fails, HTTPCode_ELB_5XX_Count with HTTPCode_ELB_502_Count
+//   and HTTPCode_ELB_504_Count. These have no TargetGroup dimension in AWS, so they are not per group here.
 import { dimensionKey, type MetricStore } from '../cloudwatch/metrics.js'
 import { mulberry32 } from '../prng.js'
 import { type Condition, conditionValues, type Elbv2State, type Rule } from './model.js'
@@ -27,6 +34,14 @@ export interface TrafficSpec {
   readonly users?: { share: number; headers?: Record<string, string>; query?: Record<string, string>; sourceIp?: string }
   /** Per target group name: the share of its requests that fail with a 5xx (default 0.001). */
   readonly errorRates?: Record<string, number>
+  /**
+   * Per target group name: shares of its requests on which the target fails below HTTP, so the load
+   * balancer answers itself. `refuse`: the connection is refused (ELB 502, a target connection error);
+   * `reset`: the target resets the connection after taking the request (ELB 502); `timeout`: the
+   * connection attempt times out (ELB 504, a target connection error). ALB's troubleshooting guide
+   * gives these codes for these causes.
+   */
+  readonly failures?: Record<string, { refuse?: number; reset?: number; timeout?: number }>
   /** Per target group name: typical response time in ms (default 40). */
   readonly latencyMs?: Record<string, number>
   /** How long after its second a request's metrics can be read: CloudWatch's delivery delay (default 0). */
@@ -34,18 +49,42 @@ export interface TrafficSpec {
 }
 
 interface Bucket {
+  /** Requests a target was chosen for (RequestCount). */
   requests: number
+  /** Target answers by class. */
+  ok: number
   errors: number
+  /** Connections the load balancer could not make (TargetConnectionErrorCount). */
+  connectionErrors: number
+  /** The load balancer's own answers when the target failed. */
+  elb502: number
+  elb504: number
   latencies: number[]
 }
 
-/** A second not yet published to CloudWatch. */
+const emptyBucket = (): Bucket => ({ requests: 0, ok: 0, errors: 0, connectionErrors: 0, elb502: 0, elb504: 0, latencies: [] })
+
+/** A second not yet published to CloudWatch; `targetGroup` undefined: the load balancer's own series. */
 interface Pending {
   readonly loadBalancer: string
-  readonly targetGroup: string
+  readonly targetGroup: string | undefined
   readonly second: number
   readonly bucket: Bucket
   readonly delayMs: number
+}
+
+/** The counts of a bucket by the metric names ALB publishes them under. */
+const COUNTS: Readonly<Record<string, (b: Bucket) => number>> = {
+  RequestCount: (b) => b.requests,
+  HTTPCode_Target_2XX_Count: (b) => b.ok,
+  HTTPCode_Target_5XX_Count: (b) => b.errors,
+  TargetConnectionErrorCount: (b) => b.connectionErrors,
+}
+/** Published under LoadBalancer only: ALB's documentation gives them no TargetGroup dimension. */
+const ELB_COUNTS: Readonly<Record<string, (b: Bucket) => number>> = {
+  HTTPCode_ELB_5XX_Count: (b) => b.elb502 + b.elb504,
+  HTTPCode_ELB_502_Count: (b) => b.elb502,
+  HTTPCode_ELB_504_Count: (b) => b.elb504,
 }
 
 /** Kept per second; a latency sample is capped so long runs stay small. */
@@ -185,27 +224,25 @@ export class TrafficSimulator {
     this.publish(now)
   }
 
-  /** Publishes the seconds that are over, as ALB does: no 5XX datapoint for a second without one, response times in seconds. */
+  /**
+   * Publishes the seconds that are over, as ALB does: a count only when it is not zero ("reporting
+   * criteria: there is a nonzero value"), response times in seconds and only for target answers.
+   */
   publish(now = Date.now()): void {
     if (!this.store) return
     for (const [key, p] of this.pending) {
       const end = (p.second + 1) * 1000
       if (end > now) continue
       this.pending.delete(key)
-      const base = {
-        namespace: 'AWS/ApplicationELB',
-        dimensionKey: dimensionKey([
-          { Name: 'LoadBalancer', Value: p.loadBalancer },
-          { Name: 'TargetGroup', Value: p.targetGroup },
-        ]),
-        at: p.second * 1000,
-        visibleAt: end + p.delayMs,
+      const dimensions = [{ Name: 'LoadBalancer', Value: p.loadBalancer }]
+      if (p.targetGroup !== undefined) dimensions.push({ Name: 'TargetGroup', Value: p.targetGroup })
+      const base = { namespace: 'AWS/ApplicationELB', dimensionKey: dimensionKey(dimensions), at: p.second * 1000, visibleAt: end + p.delayMs }
+      const counts = p.targetGroup === undefined ? { ...COUNTS, ...ELB_COUNTS } : COUNTS
+      for (const [metricName, count] of Object.entries(counts)) {
+        const n = count(p.bucket)
+        if (n > 0) this.store.add({ ...base, metricName, unit: 'Count', set: { sampleCount: n, sum: n, minimum: 1, maximum: 1 } })
       }
-      const { requests, errors, latencies } = p.bucket
-      this.store.add({ ...base, metricName: 'RequestCount', unit: 'Count', set: { sampleCount: requests, sum: requests, minimum: 1, maximum: 1 } })
-      if (errors > 0)
-        this.store.add({ ...base, metricName: 'HTTPCode_Target_5XX_Count', unit: 'Count', set: { sampleCount: errors, sum: errors, minimum: 1, maximum: 1 } })
-      this.store.add({ ...base, metricName: 'TargetResponseTime', unit: 'Seconds', values: [...latencies] })
+      if (p.bucket.latencies.length > 0) this.store.add({ ...base, metricName: 'TargetResponseTime', unit: 'Seconds', values: [...p.bucket.latencies] })
     }
   }
 
@@ -239,20 +276,44 @@ export class TrafficSimulator {
     // A long right tail: p99 near 2.5 times the typical time.
     const seconds = (latency * (0.6 + 0.4 * -Math.log(Math.max(1e-9, this.rand())))) / 1000
     const targetGroup = tg.arn.split(':').at(-1) ?? ''
-    const key = `${lb.dimension}|${targetGroup}`
+    const buckets = [this.bucket(lb.dimension, targetGroup, now, spec), this.bucket(lb.dimension, undefined, now, spec)]
+    const failure = spec.failures?.[tg.name]
+    const draw = this.rand()
+    const [refuse, reset, timeout] = [failure?.refuse ?? 0, failure?.reset ?? 0, failure?.timeout ?? 0]
+    for (const bucket of buckets) {
+      bucket.requests += 1
+      if (draw < refuse) {
+        bucket.connectionErrors += 1
+        bucket.elb502 += 1
+      } else if (draw < refuse + reset) bucket.elb502 += 1
+      else if (draw < refuse + reset + timeout) {
+        bucket.connectionErrors += 1
+        bucket.elb504 += 1
+      }
+    }
+    if (draw < refuse + reset + timeout) return group
+    const failed = this.rand() < errorRate
+    for (const bucket of buckets) {
+      if (failed) bucket.errors += 1
+      else bucket.ok += 1
+      if (bucket.latencies.length < MAX_SAMPLES_PER_SECOND) bucket.latencies.push(seconds)
+    }
+    return group
+  }
+
+  /** The second's bucket of one series (`targetGroup` undefined: the load balancer's own), made and queued when new. */
+  private bucket(loadBalancer: string, targetGroup: string | undefined, now: number, spec: TrafficSpec): Bucket {
+    const key = `${loadBalancer}|${targetGroup ?? ''}`
     const series = this.metrics.get(key) ?? new Map<number, Bucket>()
     this.metrics.set(key, series)
     const second = Math.floor(now / 1000)
     let bucket = series.get(second)
     if (!bucket) {
-      bucket = { requests: 0, errors: 0, latencies: [] }
+      bucket = emptyBucket()
       series.set(second, bucket)
-      this.pending.set(`${key}|${second}`, { loadBalancer: lb.dimension, targetGroup, second, bucket, delayMs: spec.metricDelayMs ?? 0 })
+      this.pending.set(`${key}|${second}`, { loadBalancer, targetGroup, second, bucket, delayMs: spec.metricDelayMs ?? 0 })
     }
-    bucket.requests += 1
-    if (this.rand() < errorRate) bucket.errors += 1
-    if (bucket.latencies.length < MAX_SAMPLES_PER_SECOND) bucket.latencies.push(seconds)
-    return group
+    return bucket
   }
 
   /**
@@ -289,14 +350,14 @@ export class TrafficSimulator {
     for (let t = Math.floor(startMs / 1000 / periodS) * periodS; t * 1000 < endMs; t += periodS) {
       const buckets = [...series.entries()].filter(([s]) => s >= t && s < t + periodS && s * 1000 >= startMs).map(([, b]) => b)
       if (buckets.length === 0) continue
-      const requests = buckets.reduce((sum, b) => sum + b.requests, 0)
-      if (metric === 'RequestCount') out.push({ timestamp: t * 1000, value: requests })
-      else if (metric === 'HTTPCode_Target_5XX_Count') {
-        const errors = buckets.reduce((sum, b) => sum + b.errors, 0)
-        // CloudWatch publishes no 5XX datapoint for a period without one.
-        if (errors > 0) out.push({ timestamp: t * 1000, value: errors })
+      const count = COUNTS[metric] ?? (dims.TargetGroup === undefined ? ELB_COUNTS[metric] : undefined)
+      if (count) {
+        const total = buckets.reduce((sum, b) => sum + count(b), 0)
+        // ALB publishes no count datapoint for a period without one.
+        if (total > 0) out.push({ timestamp: t * 1000, value: total })
       } else if (metric === 'TargetResponseTime') {
         const samples = buckets.flatMap((b) => b.latencies).sort((a, b) => a - b)
+        if (samples.length === 0) continue
         const p = /^p(\d+(?:\.\d+)?)$/.exec(stat)
         const value = p
           ? samples[Math.min(samples.length - 1, Math.floor((Number(p[1]) / 100) * samples.length))]

@@ -18,6 +18,8 @@ export interface WritePermission {
    * and anything between is a warning naming the ARN to grant.
    */
   readonly resources: readonly string[]
+  /** Condition keys the request carries, e.g. elasticloadbalancing:CreateAction for tags given at creation. */
+  readonly context?: readonly { readonly key: string; readonly values: readonly string[] }[]
 }
 
 export type PermissionReport =
@@ -123,10 +125,22 @@ export async function checkWritePermissions(
     const permissions = wanted(caller.Account ?? '', partition)
     const simulate = async (arn: string): Promise<Decision[]> => {
       const decisions: Decision[] = []
-      // One call per distinct ARN set: the simulator pairs every action with every ARN given.
-      for (const resources of new Set(permissions.map((p) => p.resources.join('\n')))) {
-        const actions = permissions.filter((p) => p.resources.join('\n') === resources).map((p) => p.action)
-        const pages = paginateSimulatePrincipalPolicy({ client: iam }, { PolicySourceArn: arn, ActionNames: actions, ResourceArns: resources.split('\n') })
+      // One call per distinct ARN set and context: the simulator pairs every action with every ARN given.
+      const groupOf = (p: WritePermission) => JSON.stringify([p.resources, p.context ?? []])
+      for (const group of new Set(permissions.map(groupOf))) {
+        const members = permissions.filter((p) => groupOf(p) === group)
+        const { resources, context = [] } = members[0] as WritePermission
+        const pages = paginateSimulatePrincipalPolicy(
+          { client: iam },
+          {
+            PolicySourceArn: arn,
+            ActionNames: members.map((p) => p.action),
+            ResourceArns: [...resources],
+            ...(context.length > 0
+              ? { ContextEntries: context.map((c) => ({ ContextKeyName: c.key, ContextKeyValues: [...c.values], ContextKeyType: 'string' as const })) }
+              : {}),
+          },
+        )
         for await (const page of pages) decisions.push(...decisionsOf(page.EvaluationResults ?? []))
       }
       return decisions
