@@ -26,6 +26,7 @@ export async function run(): Promise<void> {
     // a bad input fails fast, and the alias path never pays for the CodeDeploy client.
     let result: StepResult
     if (config.alb) result = await (await import('../alb/run.js')).runAlb(config, context)
+    else if (config.ecs) result = await (await import('../ecs/run.js')).runEcs(config, context)
     else if (config.codeDeploy) result = await (await import('../codedeploy/run.js')).runCodeDeploy(config, context)
     else if (config.mode === 'rollback') result = await (await import('../alias/rollback.js')).rollbackAliases(config, context)
     else if (config.mode === 'plan') result = await (await import('../alias/plan.js')).planAliases(config, context)

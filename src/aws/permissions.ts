@@ -18,6 +18,8 @@ export interface WritePermission {
    * and anything between is a warning naming the ARN to grant.
    */
   readonly resources: readonly string[]
+  /** Condition keys the write is made with (iam:PassRole's iam:PassedToService), passed to the simulator as ContextEntries. */
+  readonly context?: Readonly<Record<string, string>>
 }
 
 export type PermissionReport =
@@ -124,9 +126,24 @@ export async function checkWritePermissions(
     const simulate = async (arn: string): Promise<Decision[]> => {
       const decisions: Decision[] = []
       // One call per distinct ARN set: the simulator pairs every action with every ARN given.
-      for (const resources of new Set(permissions.map((p) => p.resources.join('\n')))) {
-        const actions = permissions.filter((p) => p.resources.join('\n') === resources).map((p) => p.action)
-        const pages = paginateSimulatePrincipalPolicy({ client: iam }, { PolicySourceArn: arn, ActionNames: actions, ResourceArns: resources.split('\n') })
+      const key = (p: WritePermission): string => JSON.stringify([p.resources, p.context ?? {}])
+      for (const group of new Set(permissions.map(key))) {
+        const same = permissions.filter((p) => key(p) === group)
+        const { resources, context } = same[0] as WritePermission
+        const ContextEntries = Object.entries(context ?? {}).map(([ContextKeyName, value]) => ({
+          ContextKeyName,
+          ContextKeyValues: [value],
+          ContextKeyType: 'string' as const,
+        }))
+        const pages = paginateSimulatePrincipalPolicy(
+          { client: iam },
+          {
+            PolicySourceArn: arn,
+            ActionNames: same.map((p) => p.action),
+            ResourceArns: [...resources],
+            ...(ContextEntries.length > 0 ? { ContextEntries } : {}),
+          },
+        )
         for await (const page of pages) decisions.push(...decisionsOf(page.EvaluationResults ?? []))
       }
       return decisions
