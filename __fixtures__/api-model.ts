@@ -49,6 +49,7 @@ const MODELS: Partial<Record<Exchange['service'], string>> = {
   cloudwatch: 'cloudwatch/2010-08-01',
   codedeploy: 'codedeploy/2014-10-06',
   elbv2: 'elbv2/2015-12-01',
+  ecs: 'ecs/2014-11-13',
   sts: 'sts/2011-06-15',
   iam: 'iam/2010-05-08',
 }
