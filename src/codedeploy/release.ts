@@ -271,7 +271,12 @@ export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): P
   }
 
   const refs: DeploymentRef[] = [{ id: deploymentId, group, kind: 'deployment', status: 'Created' }]
-  const watcher = new DeploymentWatcher(deps, deploymentId, { readTarget: true, holdOnReady: !continued })
+  // Lambda: the live weight comes from the alias's routing too, which the action may always read.
+  const alias =
+    inputs.lambda && deps.lambda
+      ? { lambda: deps.lambda, functionName: inputs.lambda.functionName, alias: inputs.lambda.alias, version: inputs.lambda.version }
+      : undefined
+  const watcher = new DeploymentWatcher(deps, deploymentId, { readTarget: true, holdOnReady: !continued, alias })
   try {
     const end = stopAtOnce ?? (await watcher.watch())
     const c = await conclude(deps, deploymentId, end, watcher.weight)

@@ -27,6 +27,8 @@ export interface Snapshot<I> {
   readonly step?: string | undefined
   /** Instances done / total (EC2/on-prem). */
   readonly instances?: string | undefined
+  /** When a new `step` went live, if the source knows better than the polls (epoch ms). */
+  readonly liveSince?: number | undefined
 }
 
 /** One mode's deployment as the watcher sees it. */
@@ -185,7 +187,7 @@ export class Watcher<I> {
     if (weightChanged || stepChanged) {
       const live = (snapshot.weight ?? 0) > 0 || snapshot.step !== undefined
       // At the latest, the poll before it was seen.
-      this.stepSince = live ? (this.lastPollAt ?? pollStartedAt) : undefined
+      this.stepSince = live ? (snapshot.liveSince ?? this.lastPollAt ?? pollStartedAt) : undefined
       this.unreadableGate = 0
     }
     if (snapshot.weight !== undefined) this.weight = snapshot.weight
