@@ -148,6 +148,19 @@ export class FaultInjector {
     )
   }
 
+  /** Condition keys that statements naming the action and resource test but the context lacks (SimulatePrincipalPolicy's MissingContextValues). */
+  missingContextKeys(action: string, resource = '*', context: RequestContext = {}): string[] {
+    if (this.policy === null) return []
+    const known = new Set(Object.keys(context).map((k) => k.toLowerCase()))
+    const missing = new Set<string>()
+    for (const g of this.policy) {
+      if (!g.condition || !g.actions.some((a) => wildcard(a, action, true))) continue
+      if (!g.resources.some((r) => r === '*' || resource === '*' || wildcard(r, resource, false))) continue
+      for (const keys of Object.values(g.condition)) for (const key of Object.keys(keys)) if (!known.has(key.toLowerCase())) missing.add(key)
+    }
+    return [...missing]
+  }
+
   /** `iamAction` undefined: an operation no policy can deny. */
   decide(service: ServiceName, operation: string, iamAction: string | undefined, resource: () => string = () => '*'): FaultDecision {
     const c = this.config

@@ -361,4 +361,145 @@ describe('emulated ECS: services and errors', () => {
   })
 })
 
+describe('emulated ECS: readings where AWS is silent', () => {
+  it('UpdateService during a deployment supersedes it: STOPPED, traffic back, the new one reconciles both revisions', async () => {
+    const s = emulator.ecs.seed({ revisions: 3 })
+    const first = await deploy(s, canary(20, 60))
+    await waitFor(
+      () => describe1(first),
+      (d) => d.lifecycleStage === 'PRODUCTION_TRAFFIC_SHIFT',
+    )
+    const second = await deploy(s, canary(20, 1), 2)
+    expect((await describe1(first)).status).toBe('STOPPED')
+    const d = await describe1(second)
+    expect(d.sourceServiceRevisions).toHaveLength(2)
+    const done = await waitFor(
+      () => describe1(second),
+      (x) => x.status === 'SUCCESSFUL',
+    )
+    expect(done.status).toBe('SUCCESSFUL')
+    expect(production(s)).toEqual({ 'web-blue': 0, 'web-green': 100 })
+  })
+
+  it('stopType ABORT stops where it is: STOP_REQUESTED, then STOPPED, traffic left split', async () => {
+    const s = emulator.ecs.seed()
+    const arn = await deploy(s, canary(30, 60))
+    await waitFor(
+      () => describe1(arn),
+      (d) => d.lifecycleStage === 'PRODUCTION_TRAFFIC_SHIFT',
+    )
+    await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ABORT' }))
+    expect((await describe1(arn)).status).toBe('STOP_REQUESTED')
+    const done = await waitFor(
+      () => describe1(arn),
+      (d) => d.status === 'STOPPED',
+    )
+    expect(done.stoppedAt).toBeDefined()
+    expect(production(s)).toEqual({ 'web-blue': 70, 'web-green': 30 })
+  })
+
+  it('a failing Lambda hook rolls the deployment back', async () => {
+    const s = emulator.ecs.seed()
+    emulator.ecs.configure({ lambdaHookResult: 'FAILED' })
+    const hook = {
+      targetType: 'AWS_LAMBDA' as const,
+      hookTargetArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke',
+      roleArn: 'arn:aws:iam::123456789012:role/ecs-hooks',
+      lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT' as const],
+    }
+    const arn = await deploy(s, canary(10, 1, { lifecycleHooks: [hook] }))
+    const done = await waitFor(
+      () => describe1(arn),
+      (d) => d.status === 'ROLLBACK_SUCCESSFUL',
+    )
+    expect(done.statusReason).toContain('failed')
+  })
+})
+
+describe('emulated ECS: traffic through the ALB', () => {
+  it('sends test users to the new revision at the test shift, and a crashing revision fails its share in its own group', async () => {
+    const s = emulator.ecs.seed()
+    emulator.ecs.crash(s.taskDefinitions[1] ?? '', 0.5)
+    const arn = await deploy(s, canary(50, 60, { lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }] }))
+    await waitFor(
+      () => describe1(arn),
+      (d) => d.lifecycleHookDetails?.[0]?.status === 'AWAITING_ACTION',
+    )
+    const traffic = emulator.elbv2.traffic
+    const users = { listenerArn: s.listenerArn, rps: 0, users: { share: 1, headers: { 'x-canary': 'true' } } }
+    expect(traffic.burst(users, 200)).toEqual({ 'web-green': 200 })
+    expect(traffic.burst({ listenerArn: s.listenerArn, rps: 0 }, 200)).toEqual({ 'web-blue': 200 })
+    const t0 = Date.now()
+    traffic.burst({ listenerArn: s.listenerArn, rps: 0 }, 400, t0)
+    traffic.burst(users, 400, t0)
+    const dims = (group: string) => ({ LoadBalancer: s.loadBalancer, TargetGroup: group.split(':').at(-1) ?? '' })
+    const errors = (group: string) =>
+      traffic.datapoints('HTTPCode_Target_5XX_Count', dims(group), 'Sum', t0 - 60_000, t0 + 60_000, 60).reduce((n, p) => n + p.value, 0)
+    expect(errors(s.targetGroups.green)).toBeGreaterThan(100)
+    expect(errors(s.targetGroups.blue)).toBeLessThan(10)
+    // Its tasks fail the ALB's health checks too.
+    expect(emulator.state.elbv2.targetGroups.get(s.targetGroups.green)?.targets.every((t) => t.state === 'unhealthy')).toBe(true)
+  })
+})
+
+describe('emulated ECS: IAM on resource ARNs', () => {
+  const service = 'arn:aws:ecs:us-east-1:123456789012:service/default/web'
+
+  it('authorises UpdateService on the service ARN and iam:PassRole on the task roles, passed to ecs-tasks.amazonaws.com', async () => {
+    const s = emulator.ecs.seed()
+    emulator.setPolicy({ Statement: [{ Action: ['ecs:UpdateService'], Resource: [service] }] })
+    const update = () => ecs.send(new UpdateServiceCommand({ service: 'web', taskDefinition: s.taskDefinitions[1], deploymentConfiguration: canary(10, 1) }))
+    await expect(update()).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining(`iam:PassRole on resource: ${s.roles.task}`),
+    })
+    emulator.setPolicy({
+      Statement: [
+        { Action: ['ecs:UpdateService'], Resource: [service] },
+        { Action: ['iam:PassRole'], Resource: [s.roles.task, s.roles.execution], Condition: { StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } } },
+      ],
+    })
+    await expect(update()).rejects.toMatchObject({ name: 'AccessDeniedException' })
+    emulator.setPolicy({
+      Statement: [
+        { Action: ['ecs:UpdateService'], Resource: [service] },
+        {
+          Action: ['iam:PassRole'],
+          Resource: [s.roles.task, s.roles.execution],
+          Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        },
+      ],
+    })
+    const out = await update()
+    expect(out.service?.taskDefinition).toBe(s.taskDefinitions[1])
+    await expect(ecs.send(new UpdateServiceCommand({ service: 'other', desiredCount: 1 }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('ecs:UpdateService on resource: arn:aws:ecs:us-east-1:123456789012:service/default/other'),
+    })
+  })
+
+  it('authorises service deployment calls on the service-deployment ARN and revisions on the service-revision ARN', async () => {
+    const s = emulator.ecs.seed()
+    const arn = await deploy(s, canary(10, 60))
+    emulator.setPolicy({ Statement: [{ Action: ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'], Resource: [service] }] })
+    await expect(describe1(arn)).rejects.toMatchObject({ name: 'AccessDeniedException' })
+    emulator.setPolicy({
+      Statement: [
+        {
+          Action: ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'],
+          Resource: ['arn:aws:ecs:us-east-1:123456789012:service-deployment/default/web/*'],
+        },
+      ],
+    })
+    expect((await describe1(arn)).serviceDeploymentArn).toBe(arn)
+    await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }))
+    await expect(
+      ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [(await describe1(arn)).targetServiceRevision?.arn ?? ''] })),
+    ).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('service-revision/default/web/'),
+    })
+  })
+})
+
 contractCheck()

@@ -106,8 +106,9 @@ export class EcsEngine {
     const sources: string[] = []
     const previous = this.state.activeDeployment(service.arn)
     if (previous) {
-      this.supersede(service, previous, now)
+      // Both revisions are ACTIVE when the new deployment starts (its RECONCILE_SERVICE stage).
       for (const s of [...previous.sources, previous.target]) if (!sources.includes(s) && (s !== previous.target || this.targets.has(s))) sources.push(s)
+      this.supersede(service, previous, now)
     } else if (service.currentRevision) sources.push(service.currentRevision)
     const sourceRev = sources[0] === undefined ? undefined : this.state.revisions.get(sources[0])
     const sourceGroup = sourceRev?.targetGroupArn ?? lb?.targetGroupArn
