@@ -71,6 +71,7 @@ export class EmulatorCore {
       createEcsService({
         state: this.state.ecs,
         engine: this.ecsEngine,
+        elbv2: this.state.elbv2,
         canPassRole: (roleArn, passedToService) => this.faults.isAllowed('iam:PassRole', roleArn, { 'iam:PassedToService': passedToService }),
       }),
       createStsService(),

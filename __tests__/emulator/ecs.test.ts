@@ -18,6 +18,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { contractCheck } from '../../__fixtures__/contract.js'
 import { EmulatorControl } from '../../emulator/client.js'
 import type { SeededEcs } from '../../emulator/ecs/control.js'
+import { DEFAULT_ECS_SETTINGS } from '../../emulator/ecs/deployment.js'
 import { type Emulator, startEmulator } from '../../emulator/server.js'
 import { FAKE_CREDENTIALS } from '../e2e/seed.js'
 
@@ -36,7 +37,7 @@ afterAll(async () => {
 })
 beforeEach(() => {
   emulator.reset()
-  emulator.ecs.configure({ timeScale: SCALE })
+  emulator.ecs.configure({ ...DEFAULT_ECS_SETTINGS, timeScale: SCALE })
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -379,6 +380,23 @@ describe('emulated ECS: readings where AWS is silent', () => {
     )
     expect(done.status).toBe('SUCCESSFUL')
     expect(production(s)).toEqual({ 'web-blue': 0, 'web-green': 100 })
+  })
+
+  it('a new deployment is PENDING before it starts, and stopping it then rolls it back', async () => {
+    const s = emulator.ecs.seed()
+    emulator.ecs.configure({ pendingMinutes: 1000 })
+    const arn = await deploy(s, canary(10, 1))
+    const pending = await describe1(arn)
+    expect(pending.status).toBe('PENDING')
+    expect(pending.lifecycleStage).toBeUndefined()
+    expect(pending.startedAt).toBeUndefined()
+    await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }))
+    const done = await waitFor(
+      () => describe1(arn),
+      (d) => d.status === 'ROLLBACK_SUCCESSFUL',
+    )
+    expect(done.status).toBe('ROLLBACK_SUCCESSFUL')
+    expect(production(s)).toEqual({ 'web-blue': 100, 'web-green': 0 })
   })
 
   it('stopType ABORT stops where it is: STOP_REQUESTED, then STOPPED, traffic left split', async () => {

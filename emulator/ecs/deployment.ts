@@ -33,6 +33,8 @@ export interface EcsSettings {
   /** How AWS_LAMBDA hooks answer (the emulator does not invoke them) and after how many scaled minutes. */
   lambdaHookResult: 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS'
   lambdaHookMinutes: number
+  /** Scaled minutes a new deployment stays PENDING before it starts (ECS accepts it first, then works on it). */
+  pendingMinutes: number
 }
 
 export const DEFAULT_ECS_SETTINGS: EcsSettings = {
@@ -42,6 +44,7 @@ export const DEFAULT_ECS_SETTINGS: EcsSettings = {
   rollbackMinutes: 0.25,
   lambdaHookResult: 'SUCCEEDED',
   lambdaHookMinutes: 0.1,
+  pendingMinutes: 0.05,
 }
 
 /** Who the ELBv2 history names for ECS's own writes (the infrastructure role acts for ECS). */
@@ -119,21 +122,19 @@ export class EcsEngine {
       serviceArn: service.arn,
       clusterArn: service.clusterArn,
       createdAt: now,
-      startedAt: now,
       updatedAt: now,
       sources,
       target: target.arn,
-      status: 'IN_PROGRESS',
+      status: 'PENDING',
       config: structuredClone(config),
       plan: this.plan(config, sources.length, shifted),
       step: 0,
-      stepEnteredAt: now,
+      stepEnteredAt: now + this.scaled(this.settings.pendingMinutes),
       hooks: [],
       productionPercent: 0,
       testPercent: 0,
       alarms: { status: config.alarms?.enable ? 'MONITORING' : 'DISABLED', triggered: [] },
     }
-    d.lifecycleStage = d.plan[0]?.stage ?? 'CLEAN_UP'
     this.state.deployments.set(d.arn, d)
     service.currentDeployment = d.arn
     service.taskDefinition = taskDefinition
@@ -288,7 +289,12 @@ export class EcsEngine {
         this.state.event(service, `(service ${service.name}) rolled back service deployment ${d.arn.split('/').at(-1)}.`)
         continue
       }
-      // PENDING / IN_PROGRESS
+      if (d.status === 'PENDING') {
+        if (now < d.stepEnteredAt) return
+        d.status = 'IN_PROGRESS'
+        d.startedAt = d.stepEnteredAt
+        d.updatedAt = d.stepEnteredAt
+      }
       if (this.alarmTriggered(d, now)) continue
       const step = d.plan[d.step]
       if (!step) {

@@ -20,6 +20,7 @@ import { callerArn } from '../identity/caller.js'
 import { ApiError, jsonRpcError, jsonRpcOperation, type EmulatedService } from '../service.js'
 import { configJson, invalid, parseDeploymentConfiguration, type HookAction } from './config.js'
 import type { EcsEngine } from './deployment.js'
+import type { Elbv2State } from '../elbv2/model.js'
 import {
   ARN_PREFIX,
   type AdvancedConfiguration,
@@ -47,6 +48,19 @@ const strList = (v: unknown, what: string, max: number): string[] => {
   if (v.length === 0) throw invalid(`${what} must not be empty.`)
   if (v.length > max) throw invalid(`${what} can have at most ${max} items.`)
   return v as string[]
+}
+
+/** The groups and rules a load balancer entry names must exist on the (emulated) ELBv2. */
+function checkLoadBalancers(elbv2: Elbv2State, lbs: LoadBalancerConfig[]): void {
+  for (const lb of lbs) {
+    const adv = lb.advancedConfiguration
+    for (const group of [lb.targetGroupArn, adv?.alternateTargetGroupArn]) {
+      if (group !== undefined && !elbv2.targetGroups.has(group)) throw invalid(`The target group ${group} does not exist.`)
+    }
+    for (const rule of [adv?.productionListenerRule, adv?.testListenerRule]) {
+      if (rule !== undefined && !elbv2.rules.has(rule) && !elbv2.listeners.has(rule)) throw invalid(`The listener rule ${rule} does not exist.`)
+    }
+  }
 }
 
 function parseLoadBalancers(v: unknown): LoadBalancerConfig[] {
@@ -85,11 +99,12 @@ const lbJson = (lbs: LoadBalancerConfig[]) =>
 export interface EcsServiceDeps {
   state: EcsState
   engine: EcsEngine
+  elbv2: Elbv2State
   /** iam:PassRole as the caller's policy decides it (the emulator's enforced IAM), with iam:PassedToService. */
   canPassRole(roleArn: string, passedToService: string): boolean
 }
 
-export function createEcsService({ state, engine, canPassRole }: EcsServiceDeps): EmulatedService {
+export function createEcsService({ state, engine, elbv2, canPassRole }: EcsServiceDeps): EmulatedService {
   const error = (status: number, code: string, message: string, headers: Record<string, string> = {}): ApiResponse =>
     jsonRpcError(status, code, message, false, { ...headers, 'content-type': CONTENT_TYPE })
   const ok = (body: unknown): ApiResponse => ({ status: 200, headers: { 'content-type': CONTENT_TYPE }, body })
@@ -322,8 +337,10 @@ export function createEcsService({ state, engine, canPassRole }: EcsServiceDeps)
         throw invalid(`The ${config.strategy} deployment strategy requires the ECS deployment controller.`)
       const desired = b.desiredCount ?? 1
       if (typeof desired !== 'number' || !Number.isInteger(desired) || desired < 0) throw invalid('desiredCount must be a whole number of tasks.')
+      checkLoadBalancers(elbv2, loadBalancers)
       checkRoles(req, td)
       for (const lb of loadBalancers) passRole(req, lb.advancedConfiguration?.roleArn, 'ecs.amazonaws.com')
+      for (const hook of config.lifecycleHooks ?? []) passRole(req, hook.roleArn, 'ecs.amazonaws.com')
       const {
         cluster: _c,
         serviceName: _n,
@@ -372,7 +389,11 @@ export function createEcsService({ state, engine, canPassRole }: EcsServiceDeps)
       const loadBalancers = b.loadBalancers === undefined ? service.loadBalancers : parseLoadBalancers(b.loadBalancers)
       const td = b.taskDefinition === undefined ? undefined : state.taskDefinition(b.taskDefinition)
       if (td) checkRoles(req, td)
-      if (b.loadBalancers !== undefined) for (const lb of loadBalancers) passRole(req, lb.advancedConfiguration?.roleArn, 'ecs.amazonaws.com')
+      if (b.loadBalancers !== undefined) {
+        checkLoadBalancers(elbv2, loadBalancers)
+        for (const lb of loadBalancers) passRole(req, lb.advancedConfiguration?.roleArn, 'ecs.amazonaws.com')
+      }
+      if (b.deploymentConfiguration !== undefined) for (const hook of config.lifecycleHooks ?? []) passRole(req, hook.roleArn, 'ecs.amazonaws.com')
       if (b.desiredCount !== undefined) {
         if (typeof b.desiredCount !== 'number' || !Number.isInteger(b.desiredCount) || b.desiredCount < 0)
           throw invalid('desiredCount must be a whole number of tasks.')
