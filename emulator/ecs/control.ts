@@ -63,6 +63,10 @@ export interface EcsControlApi {
   settings(): EcsSettings
   /** Marks a task definition (ARN or family:revision) as crashing: its tasks fail `errorRate` of requests (0 clears). */
   crash(taskDefinition: string, errorRate: number): void
+  /**
+   * Deployments started through the API (CreateService, UpdateService), oldest first. A seeded
+   * service's own first deployment is left out here, though ListServiceDeployments shows it, as AWS does.
+   */
   deployments(): DeploymentSummary[]
 }
 
@@ -168,7 +172,7 @@ export function ecsControl(state: EcsState, engine: EcsEngine, elbv2: Elbv2State
         const timeScale = engine.settings.timeScale
         engine.settings.timeScale = 0
         try {
-          engine.start(service, first.arn)
+          engine.start(service, first.arn).seeded = true
         } finally {
           engine.settings.timeScale = timeScale
         }
@@ -201,23 +205,25 @@ export function ecsControl(state: EcsState, engine: EcsEngine, elbv2: Elbv2State
     },
     deployments() {
       engine.pump()
-      return [...state.deployments.values()].map((d) => {
-        const td = (arn: string) => state.revisions.get(arn)?.taskDefinition ?? ''
-        const s: DeploymentSummary = {
-          serviceDeploymentArn: d.arn,
-          serviceArn: d.serviceArn,
-          status: d.status,
-          strategy: d.config.strategy,
-          targetTaskDefinition: td(d.target),
-          sourceTaskDefinitions: d.sources.map(td),
-          productionPercent: d.productionPercent,
-          testPercent: d.testPercent,
-          hooks: d.hooks.map((h) => ({ hookId: h.hookId, stage: h.stage, targetType: h.targetType, status: h.status })),
-        }
-        if (d.statusReason !== undefined) s.statusReason = d.statusReason
-        if (d.lifecycleStage !== undefined) s.lifecycleStage = d.lifecycleStage
-        return s
-      })
+      return [...state.deployments.values()]
+        .filter((d) => d.seeded !== true)
+        .map((d) => {
+          const td = (arn: string) => state.revisions.get(arn)?.taskDefinition ?? ''
+          const s: DeploymentSummary = {
+            serviceDeploymentArn: d.arn,
+            serviceArn: d.serviceArn,
+            status: d.status,
+            strategy: d.config.strategy,
+            targetTaskDefinition: td(d.target),
+            sourceTaskDefinitions: d.sources.map(td),
+            productionPercent: d.productionPercent,
+            testPercent: d.testPercent,
+            hooks: d.hooks.map((h) => ({ hookId: h.hookId, stage: h.stage, targetType: h.targetType, status: h.status })),
+          }
+          if (d.statusReason !== undefined) s.statusReason = d.statusReason
+          if (d.lifecycleStage !== undefined) s.lifecycleStage = d.lifecycleStage
+          return s
+        })
     },
   }
 }

@@ -154,6 +154,8 @@ export interface ServiceDeployment {
   rollback?: { reason: string; startedAt: number; serviceRevisionArn: string }
   /** ROLLBACK_IN_PROGRESS / STOP_REQUESTED: when the work finishes. */
   settleAt?: number
+  /** Made by the control API's seed (the service's first deployment), not by an API call. */
+  seeded?: boolean
 }
 
 const id = (bytes: number): string => randomBytes(bytes).toString('base64url')
