@@ -84,9 +84,10 @@ describe('emulated ECS: CANARY', () => {
     const arn = await deploy(s, canary(10, 5))
     const atCanary = await waitFor(
       () => describe1(arn),
-      (d) => d.lifecycleStage === 'PRODUCTION_TRAFFIC_SHIFT',
+      (d) => d.targetServiceRevision?.requestedProductionTrafficWeight === 10,
     )
     expect(atCanary.status).toBe('IN_PROGRESS')
+    expect(atCanary.lifecycleStage).toBe('PRODUCTION_TRAFFIC_SHIFT')
     expect(atCanary.targetServiceRevision?.requestedProductionTrafficWeight).toBe(10)
     expect(atCanary.sourceServiceRevisions?.[0]?.requestedProductionTrafficWeight).toBe(90)
     expect(production(s)).toEqual({ 'web-blue': 90, 'web-green': 10 })
@@ -105,6 +106,17 @@ describe('emulated ECS: CANARY', () => {
     const list = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'default', service: 'web' }))
     expect(list.serviceDeployments?.map((d) => d.status)).toEqual(['SUCCESSFUL', 'SUCCESSFUL'])
     expect(list.serviceDeployments?.[0]?.serviceDeploymentArn).toBe(arn)
+  })
+
+  it('reports requested weights as a snapshot that trails the listener rule, as the model documents', async () => {
+    const s = emulator.ecs.seed()
+    emulator.ecs.configure({ weightSnapshotLagMinutes: 1000 })
+    const arn = await deploy(s, canary(10, 60))
+    await waitFor(
+      async () => production(s),
+      (w) => w['web-green'] === 10,
+    )
+    expect((await describe1(arn)).targetServiceRevision?.requestedProductionTrafficWeight).toBe(0)
   })
 
   it('writes tenths of a percent as per-mille weights', async () => {

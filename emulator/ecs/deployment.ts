@@ -35,6 +35,11 @@ export interface EcsSettings {
   lambdaHookMinutes: number
   /** Scaled minutes a new deployment stays PENDING before it starts (ECS accepts it first, then works on it). */
   pendingMinutes: number
+  /**
+   * Scaled minutes requestedProductionTrafficWeight / requestedTestTrafficWeight trail the listener
+   * rules: the model documents them as "a snapshot ... may not reflect real-time changes".
+   */
+  weightSnapshotLagMinutes: number
 }
 
 export const DEFAULT_ECS_SETTINGS: EcsSettings = {
@@ -45,6 +50,7 @@ export const DEFAULT_ECS_SETTINGS: EcsSettings = {
   lambdaHookResult: 'SUCCEEDED',
   lambdaHookMinutes: 0.1,
   pendingMinutes: 0.05,
+  weightSnapshotLagMinutes: 0.05,
 }
 
 /** Who the ELBv2 history names for ECS's own writes (the infrastructure role acts for ECS). */
@@ -133,6 +139,7 @@ export class EcsEngine {
       hooks: [],
       productionPercent: 0,
       testPercent: 0,
+      weightLog: [],
       alarms: { status: config.alarms?.enable ? 'MONITORING' : 'DISABLED', triggered: [] },
     }
     this.state.deployments.set(d.arn, d)
@@ -189,7 +196,7 @@ export class EcsEngine {
 
   /** An UpdateService while `d` is under way: `d` stops and traffic returns to its source revision. */
   private supersede(service: Service, d: ServiceDeployment, now: number): void {
-    this.restoreTraffic(service, d)
+    this.restoreTraffic(service, d, now)
     const target = this.state.revisions.get(d.target)
     const source = d.sources[0] === undefined ? undefined : this.state.revisions.get(d.sources[0])
     if (target && source && target.targetGroupArn !== source.targetGroupArn) this.deregister(target)
@@ -268,7 +275,7 @@ export class EcsEngine {
         d.status = 'ROLLBACK_IN_PROGRESS'
         d.updatedAt = now
         try {
-          this.restoreTraffic(service, d)
+          this.restoreTraffic(service, d, now)
         } catch (err) {
           this.finish(d, 'ROLLBACK_FAILED', now, `Rollback failed: ${err instanceof Error ? err.message : String(err)}`)
           return
@@ -313,7 +320,7 @@ export class EcsEngine {
           continue
         }
         try {
-          this.effect(service, d, step)
+          this.effect(service, d, step, doneAt)
         } catch (err) {
           this.requestRollback(d, `Service deployment failed at ${step.stage}: ${err instanceof Error ? err.message : String(err)}`, now)
           continue
@@ -385,7 +392,7 @@ export class EcsEngine {
     return pending ? undefined : latest
   }
 
-  private effect(service: Service, d: ServiceDeployment, step: Step): void {
+  private effect(service: Service, d: ServiceDeployment, step: Step, at: number): void {
     const target = this.state.revisions.get(d.target)
     if (!target) return
     switch (step.effect) {
@@ -393,11 +400,15 @@ export class EcsEngine {
         this.register(service, target)
         break
       case 'test':
-        if (this.writeWeights(service, d, 'test', 100)) d.testPercent = 100
+        if (this.writeWeights(service, d, 'test', 100)) {
+          d.testPercent = 100
+          this.logWeights(d, at)
+        }
         break
       case 'production':
         this.writeWeights(service, d, 'production', step.percent ?? 100)
         d.productionPercent = step.percent ?? 100
+        this.logWeights(d, at)
         break
       case 'cleanUp':
         for (const arn of d.sources) {
@@ -452,11 +463,16 @@ export class EcsEngine {
   // ---- traffic and tasks ----
 
   /** Production and test traffic back to the first source revision's group. */
-  private restoreTraffic(service: Service, d: ServiceDeployment): void {
+  private restoreTraffic(service: Service, d: ServiceDeployment, at: number): void {
     if (d.productionPercent > 0) this.writeWeights(service, d, 'production', 0)
     if (d.testPercent > 0) this.writeWeights(service, d, 'test', 0)
     d.productionPercent = 0
     d.testPercent = 0
+    this.logWeights(d, at)
+  }
+
+  private logWeights(d: ServiceDeployment, at: number): void {
+    d.weightLog.push({ at, production: d.productionPercent, test: d.testPercent })
   }
 
   /** Sets the target revision's share of one rule; false when the service has no such rule. */
@@ -539,10 +555,15 @@ export class EcsEngine {
     return rate
   }
 
-  /** Each revision's requested share of production and test traffic for a deployment. */
-  weights(d: ServiceDeployment, revisionArn: string): { production: number; test: number } {
-    if (revisionArn === d.target) return { production: d.productionPercent, test: d.testPercent }
-    if (revisionArn === d.sources[0]) return { production: 100 - d.productionPercent, test: 100 - d.testPercent }
+  /**
+   * Each revision's requested share of production and test traffic, as DescribeServiceDeployments
+   * reports it: while the deployment is under way, a snapshot `weightSnapshotLagMinutes` old.
+   */
+  weights(d: ServiceDeployment, revisionArn: string, now = Date.now()): { production: number; test: number } {
+    const cutoff = isActive(d.status) ? now - this.scaled(this.settings.weightSnapshotLagMinutes) : Number.POSITIVE_INFINITY
+    const seen = d.weightLog.filter((w) => w.at <= cutoff).at(-1) ?? { production: 0, test: 0 }
+    if (revisionArn === d.target) return { production: seen.production, test: seen.test }
+    if (revisionArn === d.sources[0]) return { production: 100 - seen.production, test: 100 - seen.test }
     return { production: 0, test: 0 }
   }
 }

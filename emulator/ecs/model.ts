@@ -148,8 +148,11 @@ export interface ServiceDeployment {
   stepDoneAt?: number
   stepEnteredAt: number
   hooks: HookRun[]
+  /** The target revision's live share of the production and test rules, in percent. */
   productionPercent: number
   testPercent: number
+  /** When each share took effect: DescribeServiceDeployments reports a snapshot that trails them. */
+  weightLog: { at: number; production: number; test: number }[]
   alarms: { status: MonitorStatus; triggered: string[] }
   rollback?: { reason: string; startedAt: number; serviceRevisionArn: string }
   /** ROLLBACK_IN_PROGRESS / STOP_REQUESTED: when the work finishes. */
