@@ -428,6 +428,35 @@ describe('emulated ECS: readings where AWS is silent', () => {
     expect(production(s)).toEqual({ 'web-blue': 70, 'web-green': 30 })
   })
 
+  it('alarms without rollback stop the deployment with traffic split; the next one reconciles both revisions first', async () => {
+    const s = emulator.ecs.seed({ revisions: 3 })
+    emulator.seedAlarm('web-5xx', 'OK')
+    const first = await deploy(s, canary(10, 60, { alarms: { alarmNames: ['web-5xx'], enable: true, rollback: false } }))
+    await waitFor(
+      async () => production(s),
+      (w) => w['web-green'] === 10,
+    )
+    emulator.setAlarmState('web-5xx', 'ALARM')
+    const stopped = await waitFor(
+      () => describe1(first),
+      (d) => d.status === 'STOPPED',
+    )
+    expect(stopped.statusReason).toContain('web-5xx')
+    expect(production(s)).toEqual({ 'web-blue': 90, 'web-green': 10 })
+    emulator.setAlarmState('web-5xx', 'OK')
+    const second = await deploy(s, canary(10, 1), 2)
+    const d = await describe1(second)
+    expect(d.sourceServiceRevisions).toHaveLength(2)
+    expect(production(s)).toEqual({ 'web-blue': 100, 'web-green': 0 })
+    await waitFor(
+      () => describe1(second),
+      (x) => x.status === 'SUCCESSFUL',
+    )
+    const green = emulator.state.elbv2.targetGroups.get(s.targetGroups.green)?.targets ?? []
+    expect(green).toHaveLength(2)
+    expect(emulator.state.elbv2.targetGroups.get(s.targetGroups.blue)?.targets).toHaveLength(0)
+  })
+
   it('a failing Lambda hook rolls the deployment back', async () => {
     const s = emulator.ecs.seed()
     emulator.ecs.configure({ lambdaHookResult: 'FAILED' })

@@ -119,6 +119,8 @@ export class EcsEngine {
       for (const s of [...previous.sources, previous.target]) if (!sources.includes(s) && (s !== previous.target || this.targets.has(s))) sources.push(s)
       this.supersede(service, previous, now)
     } else if (service.currentRevision) sources.push(service.currentRevision)
+    // Revisions still running tasks (a STOPPED deployment leaves its target up) are ACTIVE too.
+    for (const arn of this.targets.keys()) if (this.state.revisions.get(arn)?.serviceArn === service.arn && !sources.includes(arn)) sources.push(arn)
     const sourceRev = sources[0] === undefined ? undefined : this.state.revisions.get(sources[0])
     const sourceGroup = sourceRev?.targetGroupArn ?? lb?.targetGroupArn
     const group = !shifted || !sourceRev ? lb?.targetGroupArn : sourceGroup === lb?.targetGroupArn ? adv?.alternateTargetGroupArn : lb?.targetGroupArn
@@ -142,6 +144,7 @@ export class EcsEngine {
       weightLog: [],
       alarms: { status: config.alarms?.enable ? 'MONITORING' : 'DISABLED', triggered: [] },
     }
+    if (shifted && sources.length > 1) this.reconcile(service, d)
     this.state.deployments.set(d.arn, d)
     service.currentDeployment = d.arn
     service.taskDefinition = taskDefinition
@@ -192,6 +195,24 @@ export class EcsEngine {
       { stage: 'CLEAN_UP', effect: 'cleanUp', minutes: down },
     )
     return steps
+  }
+
+  /**
+   * RECONCILE_SERVICE: with more than one ACTIVE revision, production and test traffic go back to the
+   * first, and the others' tasks leave the group the new revision will use.
+   */
+  private reconcile(service: Service, d: ServiceDeployment): void {
+    const group = this.state.revisions.get(d.target)?.targetGroupArn
+    for (const arn of d.sources.slice(1)) {
+      const rev = this.state.revisions.get(arn)
+      if (rev && rev.targetGroupArn === group) this.deregister(rev)
+    }
+    try {
+      this.writeWeights(service, d, 'production', 0)
+      this.writeWeights(service, d, 'test', 0)
+    } catch {
+      // A missing rule fails the deployment at its first traffic shift instead.
+    }
   }
 
   /** An UpdateService while `d` is under way: `d` stops and traffic returns to its source revision. */
@@ -274,6 +295,9 @@ export class EcsEngine {
       if (d.status === 'ROLLBACK_REQUESTED') {
         d.status = 'ROLLBACK_IN_PROGRESS'
         d.updatedAt = now
+        const source = d.sources[0] === undefined ? undefined : this.state.revisions.get(d.sources[0])
+        // A rollback after CLEAN_UP began starts the old revision's tasks again first.
+        if (source && !this.targets.has(source.arn)) this.register(service, source)
         try {
           this.restoreTraffic(service, d, now)
         } catch (err) {
