@@ -10,6 +10,7 @@ import {
   type Service,
   type ServiceDeployment,
   UpdateServiceCommand,
+  type UpdateServiceCommandOutput,
 } from '@aws-sdk/client-ecs'
 import type { Clock } from '../core/clock.js'
 import { errorMessage, RefusalError } from '../core/errors.js'
@@ -205,9 +206,15 @@ async function start(deps: ReleaseDeps, inputs: EcsInputs, plan: EcsPlan, servic
   const alarms = reading.alarms.map((a) => a.name)
   const config = deploymentConfigurationFor(service.deploymentConfiguration, production, alarms, testHookMinutes(plan, deps.maxHoldMs))
   log.info(`Deploying ${td.name} to ${inputs.service} (${stable ?? 'no running revision'} runs now): ${describePlan({ ...plan, production })}.`)
-  const out = await deps.writeClient.send(
-    new UpdateServiceCommand({ cluster: inputs.cluster, service: inputs.service, taskDefinition: td.arn, deploymentConfiguration: config }),
-  )
+  let out: UpdateServiceCommandOutput
+  try {
+    out = await deps.writeClient.send(
+      new UpdateServiceCommand({ cluster: inputs.cluster, service: inputs.service, taskDefinition: td.arn, deploymentConfiguration: config }),
+    )
+  } catch (error) {
+    // ECS refused the write (denied, invalid, iam:PassRole): nothing started, so nothing to roll back.
+    throw new RefusalError(`ECS refused UpdateService of ${inputs.service} to ${td.name}: ${errorMessage(error)}`)
+  }
   let arn = out.service?.currentServiceDeployment
   // The response should name the new deployment; when it does not, the list does (robust to both).
   for (let tries = 0; !arn && tries < 5; tries += 1) {
