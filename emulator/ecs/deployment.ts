@@ -18,9 +18,12 @@
 // - Alarms with rollback: false end the deployment STOPPED with traffic left where it was.
 // - Without bakeTimeInMinutes CANARY and LINEAR bake 0 minutes; BLUE_GREEN requires it (the API says so).
 import type { CloudWatchState } from '../cloudwatch/cloudwatch.js'
-import type { Elbv2State, StoredAction } from '../elbv2/model.js'
+import type { Elbv2State } from '../elbv2/model.js'
 import { ApiError } from '../service.js'
-import { HOOK_TIMEOUT_DEFAULTS, type DeploymentConfig, type HookAction, productionSteps } from './config.js'
+import { HOOK_TIMEOUT_DEFAULTS, type HookAction } from './config.js'
+import { planSteps } from './plan.js'
+import { shiftRule } from './routing.js'
+import { TaskPlacement } from './tasks.js'
 import { type EcsState, type HookRun, isActive, type Service, type ServiceDeployment, type ServiceRevision, type Step } from './model.js'
 
 export interface EcsSettings {
@@ -53,17 +56,12 @@ export const DEFAULT_ECS_SETTINGS: EcsSettings = {
   weightSnapshotLagMinutes: 0.05,
 }
 
-/** Who the ELBv2 history names for ECS's own writes (the infrastructure role acts for ECS). */
-export const ECS_WRITER = 'ecs.amazonaws.com'
-
 const conflict = (message: string): ApiError => new ApiError(400, 'ConflictException', message)
 const clientError = (message: string): ApiError => new ApiError(400, 'ClientException', message)
 
 export class EcsEngine {
   settings: EcsSettings
-  /** Revision ARN → the target IDs its tasks registered. */
-  private readonly targets = new Map<string, string[]>()
-  private targetCounter = 0
+  private readonly tasks: TaskPlacement
   private ticker: NodeJS.Timeout | undefined
   private hookCounter = 0
 
@@ -74,6 +72,7 @@ export class EcsEngine {
     settings: Partial<EcsSettings> = {},
   ) {
     this.settings = { ...DEFAULT_ECS_SETTINGS, ...settings }
+    this.tasks = new TaskPlacement(state, elbv2)
   }
 
   configure(patch: Partial<EcsSettings>): EcsSettings {
@@ -83,7 +82,7 @@ export class EcsEngine {
 
   reset(): void {
     this.stopTicker()
-    this.targets.clear()
+    this.tasks.reset()
   }
 
   close(): void {
@@ -116,11 +115,11 @@ export class EcsEngine {
     const previous = this.state.activeDeployment(service.arn)
     if (previous) {
       // Both revisions are ACTIVE when the new deployment starts (its RECONCILE_SERVICE stage).
-      for (const s of [...previous.sources, previous.target]) if (!sources.includes(s) && (s !== previous.target || this.targets.has(s))) sources.push(s)
+      for (const s of [...previous.sources, previous.target]) if (!sources.includes(s) && (s !== previous.target || this.tasks.running(s))) sources.push(s)
       this.supersede(service, previous, now)
     } else if (service.currentRevision) sources.push(service.currentRevision)
     // Revisions still running tasks (a STOPPED deployment leaves its target up) are ACTIVE too.
-    for (const arn of this.targets.keys()) if (this.state.revisions.get(arn)?.serviceArn === service.arn && !sources.includes(arn)) sources.push(arn)
+    for (const arn of this.tasks.revisions()) if (this.state.revisions.get(arn)?.serviceArn === service.arn && !sources.includes(arn)) sources.push(arn)
     const sourceRev = sources[0] === undefined ? undefined : this.state.revisions.get(sources[0])
     const sourceGroup = sourceRev?.targetGroupArn ?? lb?.targetGroupArn
     const group = !shifted || !sourceRev ? lb?.targetGroupArn : sourceGroup === lb?.targetGroupArn ? adv?.alternateTargetGroupArn : lb?.targetGroupArn
@@ -135,7 +134,7 @@ export class EcsEngine {
       target: target.arn,
       status: 'PENDING',
       config: structuredClone(config),
-      plan: this.plan(config, sources.length, shifted),
+      plan: planSteps(config, sources.length, shifted, { scaleUp: this.settings.scaleUpMinutes, cleanUp: this.settings.cleanUpMinutes }),
       step: 0,
       stepEnteredAt: now + this.scaled(this.settings.pendingMinutes),
       hooks: [],
@@ -154,49 +153,6 @@ export class EcsEngine {
     return d
   }
 
-  private plan(config: DeploymentConfig, sourceCount: number, shifted: boolean): Step[] {
-    const up = this.settings.scaleUpMinutes
-    const down = this.settings.cleanUpMinutes
-    if (sourceCount === 0) {
-      // A new service: its first revision starts and takes all traffic; nothing to shift from.
-      return [
-        { stage: 'SCALE_UP', effect: 'scaleUp', minutes: up },
-        ...(shifted ? [{ stage: 'PRODUCTION_TRAFFIC_SHIFT' as const, effect: 'production' as const, percent: 100, minutes: 0 }] : []),
-      ]
-    }
-    if (!shifted) {
-      return [
-        { stage: 'SCALE_UP', effect: 'scaleUp', minutes: up },
-        { stage: 'CLEAN_UP', effect: 'cleanUp', minutes: down },
-      ]
-    }
-    const steps: Step[] = []
-    if (sourceCount > 1) steps.push({ stage: 'RECONCILE_SERVICE', hookStage: 'RECONCILE_SERVICE', minutes: 0 })
-    steps.push(
-      { stage: 'PRE_SCALE_UP', hookStage: 'PRE_SCALE_UP', minutes: 0 },
-      { stage: 'SCALE_UP', effect: 'scaleUp', minutes: up },
-      { stage: 'POST_SCALE_UP', hookStage: 'POST_SCALE_UP', minutes: 0 },
-      { stage: 'TEST_TRAFFIC_SHIFT', hookStage: 'TEST_TRAFFIC_SHIFT', effect: 'test', minutes: 0 },
-      { stage: 'POST_TEST_TRAFFIC_SHIFT', hookStage: 'POST_TEST_TRAFFIC_SHIFT', minutes: 0 },
-      { stage: 'POST_TEST_TRAFFIC_SHIFT', hookStage: 'PRE_PRODUCTION_TRAFFIC_SHIFT', minutes: 0 },
-    )
-    for (const [i, s] of productionSteps(config).entries()) {
-      steps.push({
-        stage: 'PRODUCTION_TRAFFIC_SHIFT',
-        ...(i === 0 && { hookStage: 'PRODUCTION_TRAFFIC_SHIFT' as const }),
-        effect: 'production',
-        percent: s.percent,
-        minutes: s.bakeMinutes,
-      })
-    }
-    steps.push(
-      { stage: 'POST_PRODUCTION_TRAFFIC_SHIFT', hookStage: 'POST_PRODUCTION_TRAFFIC_SHIFT', minutes: 0 },
-      { stage: 'BAKE_TIME', minutes: config.bakeTimeInMinutes ?? 0 },
-      { stage: 'CLEAN_UP', effect: 'cleanUp', minutes: down },
-    )
-    return steps
-  }
-
   /**
    * RECONCILE_SERVICE: with more than one ACTIVE revision, production and test traffic go back to the
    * first, and the others' tasks leave the group the new revision will use.
@@ -205,7 +161,7 @@ export class EcsEngine {
     const group = this.state.revisions.get(d.target)?.targetGroupArn
     for (const arn of d.sources.slice(1)) {
       const rev = this.state.revisions.get(arn)
-      if (rev && rev.targetGroupArn === group) this.deregister(rev)
+      if (rev && rev.targetGroupArn === group) this.tasks.deregister(rev)
     }
     try {
       this.writeWeights(service, d, 'production', 0)
@@ -220,7 +176,7 @@ export class EcsEngine {
     this.restoreTraffic(service, d, now)
     const target = this.state.revisions.get(d.target)
     const source = d.sources[0] === undefined ? undefined : this.state.revisions.get(d.sources[0])
-    if (target && source && target.targetGroupArn !== source.targetGroupArn) this.deregister(target)
+    if (target && source && target.targetGroupArn !== source.targetGroupArn) this.tasks.deregister(target)
     this.finish(d, 'STOPPED', now, `Superseded by a newer service deployment of ${service.name}.`)
   }
 
@@ -297,7 +253,7 @@ export class EcsEngine {
         d.updatedAt = now
         const source = d.sources[0] === undefined ? undefined : this.state.revisions.get(d.sources[0])
         // A rollback after CLEAN_UP began starts the old revision's tasks again first.
-        if (source && !this.targets.has(source.arn)) this.register(service, source)
+        if (source && !this.tasks.running(source.arn)) this.tasks.register(service, source)
         try {
           this.restoreTraffic(service, d, now)
         } catch (err) {
@@ -311,7 +267,7 @@ export class EcsEngine {
         if (now < (d.settleAt ?? now)) return
         const target = this.state.revisions.get(d.target)
         const source = d.sources[0] === undefined ? undefined : this.state.revisions.get(d.sources[0])
-        if (target) this.deregister(target)
+        if (target) this.tasks.deregister(target)
         if (source) {
           service.taskDefinition = source.taskDefinition
           service.currentRevision = source.arn
@@ -421,7 +377,7 @@ export class EcsEngine {
     if (!target) return
     switch (step.effect) {
       case 'scaleUp':
-        this.register(service, target)
+        this.tasks.register(service, target)
         break
       case 'test':
         if (this.writeWeights(service, d, 'test', 100)) {
@@ -437,7 +393,7 @@ export class EcsEngine {
       case 'cleanUp':
         for (const arn of d.sources) {
           const source = this.state.revisions.get(arn)
-          if (source) this.deregister(source)
+          if (source) this.tasks.deregister(source)
         }
         break
       default:
@@ -510,73 +466,18 @@ export class EcsEngine {
     const other = target === lb.targetGroupArn ? adv.alternateTargetGroupArn : lb.targetGroupArn
     const from = source === target ? other : source
     if (!target || !from) return false
-    // ALB weights are integers (0-999): whole percents as they are, tenths of a percent in per mille.
-    const scale = Number.isInteger(percent) ? 100 : 1000
-    const green = Math.round((percent * scale) / 100)
-    const groups = [
-      { TargetGroupArn: from, Weight: scale - green },
-      { TargetGroupArn: target, Weight: green },
-    ]
-    const listener = this.elbv2.listeners.get(ruleArn)
-    const rule = listener ? this.elbv2.defaultRule(listener) : this.elbv2.rule(ruleArn)
-    const forward = rule.actions.find((a) => a.Forward)?.Forward
-    const actions: StoredAction[] = rule.actions.map((a) =>
-      a.Type === 'forward' ? { ...a, Forward: { TargetGroups: groups, Stickiness: forward?.Stickiness ?? { Enabled: false } } } : a,
-    )
-    if (!actions.some((a) => a.Type === 'forward')) actions.push({ Type: 'forward', Forward: { TargetGroups: groups, Stickiness: { Enabled: false } } })
-    if (listener) this.elbv2.setListenerActions(ruleArn, actions, ECS_WRITER)
-    else this.elbv2.setRuleActions(ruleArn, actions, undefined, ECS_WRITER)
+    shiftRule(this.elbv2, ruleArn, from, target, percent)
     return true
-  }
-
-  private register(service: Service, rev: ServiceRevision): void {
-    rev.requestedTaskCount = service.desiredCount
-    rev.runningTaskCount = service.desiredCount
-    rev.pendingTaskCount = 0
-    const group = rev.targetGroupArn === undefined ? undefined : this.elbv2.targetGroups.get(rev.targetGroupArn)
-    if (!group) return
-    const crashing = (this.state.crashing.get(rev.taskDefinition) ?? 0) >= 0.5
-    const ids: string[] = []
-    for (let i = 0; i < service.desiredCount; i++) {
-      this.targetCounter += 1
-      const id = `10.20.${Math.floor(this.targetCounter / 250) % 250}.${(this.targetCounter % 250) + 1}`
-      ids.push(id)
-      group.targets.push({
-        id,
-        port: group.targetType === 'lambda' ? undefined : 80,
-        state: crashing ? 'unhealthy' : 'healthy',
-        reason: crashing ? 'Target.ResponseCodeMismatch' : undefined,
-      })
-    }
-    this.targets.set(rev.arn, ids)
-  }
-
-  private deregister(rev: ServiceRevision): void {
-    rev.requestedTaskCount = 0
-    rev.runningTaskCount = 0
-    rev.pendingTaskCount = 0
-    const ids = this.targets.get(rev.arn)
-    this.targets.delete(rev.arn)
-    const group = rev.targetGroupArn === undefined ? undefined : this.elbv2.targetGroups.get(rev.targetGroupArn)
-    if (!group || !ids) return
-    group.targets = group.targets.filter((t) => !ids.includes(t.id))
   }
 
   /** Registers a service's running revision without a deployment (seeding). */
   adopt(service: Service, rev: ServiceRevision): void {
-    this.register(service, rev)
+    this.tasks.register(service, rev)
   }
 
   /** The share of requests a target group's tasks fail: the crash rate of the revision running in it. */
   errorRateOf(groupArn: string): number | undefined {
-    let rate: number | undefined
-    for (const [revArn] of this.targets) {
-      const rev = this.state.revisions.get(revArn)
-      if (rev?.targetGroupArn !== groupArn) continue
-      const r = this.state.crashing.get(rev.taskDefinition)
-      if (r !== undefined) rate = Math.max(rate ?? 0, r)
-    }
-    return rate
+    return this.tasks.errorRateOf(groupArn)
   }
 
   /**
