@@ -1,5 +1,7 @@
 // Where a revision's tasks run: registered as targets in the revision's target group, so the ALB's
-// health view and the traffic simulator see them; a crashing revision's tasks fail its share of requests.
+// health view and the traffic simulator see them. A crashing revision's tasks fail a share of the
+// requests they serve but pass the ALB's health checks (a health path that still answers), so ECS
+// moves traffic to them as it would: only the requests tell. elbv2.setTargetHealth marks them otherwise.
 import type { Elbv2State } from '../elbv2/model.js'
 import type { EcsState, Service, ServiceRevision } from './model.js'
 
@@ -26,25 +28,19 @@ export class TaskPlacement {
     return [...this.targets.keys()]
   }
 
-  /** Starts the service's desired count of the revision's tasks, healthy unless it crashes on most requests. */
+  /** Starts the service's desired count of the revision's tasks, healthy. */
   register(service: Service, rev: ServiceRevision): void {
     rev.requestedTaskCount = service.desiredCount
     rev.runningTaskCount = service.desiredCount
     rev.pendingTaskCount = 0
     const group = rev.targetGroupArn === undefined ? undefined : this.elbv2.targetGroups.get(rev.targetGroupArn)
     if (!group) return
-    const crashing = (this.state.crashing.get(rev.taskDefinition) ?? 0) >= 0.5
     const ids: string[] = []
     for (let i = 0; i < service.desiredCount; i++) {
       this.counter += 1
       const id = `10.20.${Math.floor(this.counter / 250) % 250}.${(this.counter % 250) + 1}`
       ids.push(id)
-      group.targets.push({
-        id,
-        port: group.targetType === 'lambda' ? undefined : 80,
-        state: crashing ? 'unhealthy' : 'healthy',
-        reason: crashing ? 'Target.ResponseCodeMismatch' : undefined,
-      })
+      group.targets.push({ id, port: group.targetType === 'lambda' ? undefined : 80, state: 'healthy', reason: undefined })
     }
     this.targets.set(rev.arn, ids)
   }
