@@ -230,8 +230,9 @@ describe('emulated ECS: LINEAR, BLUE_GREEN and test traffic', () => {
     const arn = await deploy(s, { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 300 })
     const baking = await waitFor(
       () => describe1(arn),
-      (d) => d.lifecycleStage === 'BAKE_TIME',
+      (d) => d.lifecycleStage === 'BAKE_TIME' && d.targetServiceRevision?.requestedProductionTrafficWeight === 100,
     )
+    expect(baking.lifecycleStage).toBe('BAKE_TIME')
     expect(baking.targetServiceRevision).toMatchObject({ requestedProductionTrafficWeight: 100, requestedTestTrafficWeight: 100 })
     expect(test(s)).toEqual({ 'web-blue': 0, 'web-green': 100 })
     expect(production(s)).toEqual({ 'web-blue': 0, 'web-green': 100 })
@@ -446,10 +447,16 @@ describe('emulated ECS: readings where AWS is silent', () => {
     expect(stopped.statusReason).toContain('web-5xx')
     expect(production(s)).toEqual({ 'web-blue': 90, 'web-green': 10 })
     emulator.setAlarmState('web-5xx', 'OK')
+    const before = emulator.elbv2.history().length
     const second = await deploy(s, canary(10, 1), 2)
     const d = await describe1(second)
     expect(d.sourceServiceRevisions).toHaveLength(2)
-    expect(production(s)).toEqual({ 'web-blue': 100, 'web-green': 0 })
+    // Its first write puts production back on the old revision.
+    const reconciled = emulator.elbv2
+      .history()
+      .slice(before)
+      .find((h) => h.arn === s.productionRuleArn)
+    expect(reconciled?.actions[0]?.Forward?.TargetGroups.map((g) => g.Weight)).toEqual([100, 0])
     await waitFor(
       () => describe1(second),
       (x) => x.status === 'SUCCESSFUL',
