@@ -30,6 +30,8 @@ interface Shape {
   max?: number
   error?: { code?: string }
   exception?: boolean
+  /** A free-form JSON document (ECS's hookDetails): any value is valid. */
+  document?: boolean
 }
 
 interface Operation {
@@ -101,6 +103,7 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
   const shape = model.shapes[shapeName]
   if (!shape) return [`${path}: the model has no shape ${shapeName}`]
   const bad = (what: string): string[] => [`${path}: ${what} (shape ${shapeName})`]
+  if (shape.document) return []
   switch (shape.type) {
     case 'structure': {
       if (!isObject(value)) return bad(`expected an object, got ${JSON.stringify(value)}`)

@@ -474,6 +474,7 @@ describe('emulated ECS: readings where AWS is silent', () => {
       hookTargetArn: 'arn:aws:lambda:us-east-1:123456789012:function:smoke',
       roleArn: 'arn:aws:iam::123456789012:role/ecs-hooks',
       lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT' as const],
+      hookDetails: { suite: 'smoke', retries: 2 },
     }
     const arn = await deploy(s, canary(10, 1, { lifecycleHooks: [hook] }))
     const done = await waitFor(
