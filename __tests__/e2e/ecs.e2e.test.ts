@@ -135,6 +135,23 @@ describe('issue 19: ECS mode end to end', () => {
     expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
   }, 90_000)
 
+  it('the post step stops with rollback a deployment main was killed in the middle of', async () => {
+    const s = setup()
+    const main = await finish(s, async () => {
+      const killed = await run(
+        s,
+        { stages: '10%:60m, 100%', analysis: 'none' },
+        { signalAfter: { when: (out) => out.includes('10% on the new version'), signal: 'SIGKILL' } },
+      )
+      return killed
+    })
+    expect(deploymentsOf(s)[0]?.status).toBe('IN_PROGRESS')
+    const post = await runPost(main)
+    expect(post.failed, describeRun(post)).toBe(false)
+    expect(post.stdout).toContain('stopping it with rollback')
+    expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
+  }, 90_000)
+
   it('another deployment under way is not taken over: refused, naming its revision', async () => {
     const s = setup()
     await ecs.send(
