@@ -49,8 +49,7 @@ describe('the shared watcher (CodeDeploy and ECS)', () => {
     expect(w.rows.map((r) => [r.weight, r.polls])).toEqual([
       [0, 1],
       [10, 2],
-      [100, 1],
-      [100, 1],
+      [100, 2],
     ])
   })
 
