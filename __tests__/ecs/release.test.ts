@@ -107,7 +107,9 @@ function deps(gate = new ScriptedGate(), groups: string[][] = []): ReleaseDeps &
     signal: new AbortController().signal,
     maxHoldMs: undefined,
     onDeployment: (arn) => ids.push(arn),
-    onGroups: (stable, canary) => groups.push([stable, canary]),
+    onGroups: (g) => {
+      if (g?.known) groups.push([g.stable, g.canary])
+    },
     ids,
   }
 }
@@ -248,11 +250,9 @@ describe('issue 19: ECS mode release', () => {
       100,
     )
     script([paused])
-    ecs
-      .on(DescribeServicesCommand)
-      .resolves({
-        services: [service({ deploymentConfiguration: { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 } } })],
-      })
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [service({ deploymentConfiguration: { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 } } })],
+    })
     const outcome = await releaseEcs(deps(), inputs('users:30s'))
     expect(outcome.result).toBe('held')
     expect(outcome.weight).toBe(0)

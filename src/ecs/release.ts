@@ -54,8 +54,12 @@ export interface ReleaseDeps {
   readonly calls?: () => number
   /** Called as soon as the deployment exists (created or attached): output and saved state. */
   readonly onDeployment: (arn: string) => void
-  /** Called once both revisions' target groups are known: the analysis subject. */
-  readonly onGroups: (stableGroup: string, canaryGroup: string, setup: TrafficSetup) => void
+  /**
+   * The analysis subject: the service's two target groups before the write (their metrics' readability
+   * is checked with the alarms), then the running and the new revision's groups once known, or
+   * undefined when they cannot be learned (never a guess that could swap them).
+   */
+  readonly onGroups: (groups: { readonly stable: string; readonly canary: string; readonly known: boolean } | undefined, setup: TrafficSetup) => void
 }
 
 /** PAUSE hook timeouts: 1 to 20160 minutes (DeploymentLifecycleHookDuration). */
@@ -235,6 +239,8 @@ export async function releaseEcs(deps: ReleaseDeps, inputs: EcsInputs, ref: Serv
   try {
     const service = await describeService(deps.client, ref, deps.signal)
     setup = trafficSetupOf(service)
+    // Before the write the gate checks the groups' metrics can be read, as the other modes do; which is which comes after.
+    deps.onGroups({ stable: setup.targetGroup, canary: setup.alternateTargetGroup, known: false }, setup)
     td = await describeTaskDefinition(deps.client, inputs.taskDefinition, deps.signal)
     if (service.taskDefinition === td.arn && (await activeDeployments(deps.client, ref, deps.signal)).length === 0) {
       deps.log.info(`Service ${inputs.service} already runs ${td.name}: nothing to deploy.`)
@@ -318,10 +324,11 @@ async function learnGroups(deps: ReleaseDeps, arn: string, setup: TrafficSetup):
     const other = stableGroup === setup.targetGroup ? setup.alternateTargetGroup : setup.targetGroup
     const canaryGroup = revisionGroup(target) ?? other
     if (canaryGroup === stableGroup) throw new Error(`both revisions serve from ${stableGroup}`)
-    deps.onGroups(stableGroup, canaryGroup, setup)
+    deps.onGroups({ stable: stableGroup, canary: canaryGroup, known: true }, setup)
     if (pausedHook(deployment)) deps.log.info(`${arn} waits at a PAUSE hook (${deployment.lifecycleStage ?? '?'}).`)
   } catch (error) {
     if (deps.signal.aborted) throw error
+    deps.onGroups(undefined, setup)
     deps.log.warning(`Canary analysis: could not learn the revisions' target groups (${errorMessage(error)}); the alarms alone gate this deployment`)
   }
 }

@@ -97,12 +97,12 @@ async function deployEcs(config: Config, inputs: EcsInputs, context: StepContext
           context.saveState(STATE_ROLLOUT, JSON.stringify(saved))
           log.info(`Service deployment ${arn}: ${serviceLink(region, inputs)}`)
         },
-        onGroups: (stableGroup, canaryGroup, setup) => {
-          const loadBalancer = loadBalancerOf(setup.productionListenerRule)
-          subjects.push(albSubject(`${inputs.service}`, loadBalancer, stableGroup, canaryGroup))
-          log.info(
-            `Canary analysis: target group ${canaryGroup.split(':').at(-1) ?? ''} (new revision) against ${stableGroup.split(':').at(-1) ?? ''} (running revision).`,
-          )
+        onGroups: (groups, setup) => {
+          subjects.length = 0
+          if (!groups) return
+          subjects.push(albSubject(inputs.service, loadBalancerOf(setup.productionListenerRule), groups.stable, groups.canary))
+          const name = (arn: string): string => arn.split(':').at(-1) ?? arn
+          if (groups.known) log.info(`Canary analysis: target group ${name(groups.canary)} (new revision) against ${name(groups.stable)} (running revision).`)
         },
       },
       inputs,

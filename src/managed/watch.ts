@@ -40,7 +40,7 @@ export interface Tracked<I> {
    * A paused deployment: `hold` ends the watch (a later run continues it), `wait` keeps watching
    * (the source may have continued it). `pausedForMs` is how long the pause has lasted, as near as the polls tell.
    */
-  onPaused?(snapshot: Snapshot<I>, reading: GateReading, pausedForMs: number): Promise<'hold' | 'wait'>
+  readonly onPaused?: ((snapshot: Snapshot<I>, reading: GateReading, pausedForMs: number) => Promise<'hold' | 'wait'>) | undefined
 }
 
 export interface WatchDeps {
