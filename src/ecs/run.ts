@@ -1,4 +1,5 @@
 /** ECS mode: `deploy`, `plan` or `rollback` of a service whose ECS controller moves the traffic; and the post step's stop. */
+import { countCalls } from '../aws/call-counter.js'
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import { cloudWatchClient } from '../aws/cloudwatch-client.js'
 import { checkWritePermissions, logPermissions, type WritePermission } from '../aws/permissions.js'
@@ -31,22 +32,6 @@ import { releaseEcs } from './release.js'
 import { failureMessage, outcomeProgress, outputsOf, renderSummary } from './report.js'
 import { describePlan, productionSteps } from './strategy.js'
 
-interface Counted {
-  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void }
-}
-
-/** Counts every request a client sends (before retries), for "API calls per poll". */
-function count<T extends Counted>(client: T, counter: { n: number }): T {
-  client.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      counter.n += 1
-      return next(args)
-    },
-    { step: 'initialize', name: 'canaryCallCounter' },
-  )
-  return client
-}
-
 const what = (inputs: ServiceRef): string => `${inputs.cluster}/${inputs.service}`
 
 export async function runEcs(config: Config, context: StepContext): Promise<StepResult> {
@@ -60,10 +45,10 @@ async function deployEcs(config: Config, inputs: EcsInputs, context: StepContext
   const { log, signal } = context
   const region = config.region
   const counter = { n: 0 }
-  const client = count(ecsClient(region, 'poll'), counter)
-  const writeClient = count(ecsClient(region, 'write'), counter)
+  const client = countCalls(ecsClient(region, 'poll'), counter)
+  const writeClient = countCalls(ecsClient(region, 'write'), counter)
   const stopClient = ecsClient(region, 'rollback')
-  const cloudWatch = count(cloudWatchClient(region), counter)
+  const cloudWatch = countCalls(cloudWatchClient(region), counter)
   const alarms = alarmGateFor(config, cloudWatch, systemClock)
   const subjects: Subject[] = []
   const analysis = analysisGateFor(config, cloudWatch, systemClock, () => subjects, 'requests')
