@@ -198,11 +198,37 @@ describe('issue 19: ECS mode end to end', () => {
 
   it('plan writes nothing and prints the ECS strategy', async () => {
     const s = setup()
+    const before = Date.now()
     const r = await finish(s, () => run(s, { mode: 'plan', stages: 'users:5m, 10%:5m, 100%:10m' }))
     expect(r.outputs.result, describeRun(r)).toBe('planned')
     expect(r.stdout).toContain('CANARY (canaryPercent 10, canaryBakeTimeInMinutes 5')
-    expect(r.stdout).toContain('ecs:UpdateService')
+    expect(r.stdout).toMatch(/may ecs:UpdateService, ecs:StopServiceDeployment, ecs:ContinueServiceDeployment, iam:PassRole/)
     expect(deploymentsOf(s)).toHaveLength(0)
+    expect(emu.calls().filter((c) => c.service === 'ecs' && /^(Update|Stop|Continue)/.test(c.operation) && c.at >= before)).toEqual([])
+  }, 60_000)
+
+  it('plan simulates iam:PassRole towards ECS tasks: a role that may pass the task roles only to another service is a problem', async () => {
+    const s = setup()
+    const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`
+    emu.setPolicy({
+      Statement: [
+        { Effect: 'Allow', Action: ['ecs:*', 'cloudwatch:*', 'sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'iam:GetRole'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['iam:PassRole'],
+          Resource: [role(`${s.name}-task`), role('ecsTaskExecutionRole')],
+          Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+        },
+      ],
+    })
+    try {
+      const r = await finish(s, () => run(s, { mode: 'plan', stages: '10%:5m, 100%' }))
+      expect(r.outputs.result, describeRun(r)).toBe('refused')
+      expect(r.errors.join('\n')).toContain(`iam:PassRole on ${role(`${s.name}-task`)}`)
+      expect(deploymentsOf(s)).toHaveLength(0)
+    } finally {
+      emu.setPolicy(null)
+    }
   }, 60_000)
 
   it('manual gates: the canary job holds at the test-traffic hook, the promote job continues and promotes', async () => {
