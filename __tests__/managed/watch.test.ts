@@ -46,6 +46,8 @@ describe('the shared watcher (CodeDeploy and ECS)', () => {
     const gate = d.gate as ContextGate
     // Poll 2 (t+10 s) sees 10%: it went live after poll 1 (t), so polls 3 and 4 judge from t; 100% from poll 3's time.
     expect(gate.contexts.map((c) => c?.stageStartedAt)).toEqual([undefined, undefined, 1_000_000, 1_000_000, 1_020_000])
+    // The release started with its first live step; each read also says the weight judged.
+    expect(gate.contexts.at(-1)).toMatchObject({ releaseStartedAt: 1_000_000, weight: 100 })
     expect(w.rows.map((r) => [r.weight, r.polls])).toEqual([
       [0, 1],
       [10, 2],
@@ -63,7 +65,7 @@ describe('the shared watcher (CodeDeploy and ECS)', () => {
       ]),
     )
     await w.watch()
-    expect((d.gate as ContextGate).contexts.at(-1)).toEqual({ stageStartedAt: 123 })
+    expect((d.gate as ContextGate).contexts.at(-1)).toEqual({ stageStartedAt: 123, releaseStartedAt: 123 })
   })
 
   it('stops on a failing gate, naming the alarm, and on a deployment unreadable three polls in a row', async () => {

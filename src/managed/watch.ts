@@ -7,7 +7,7 @@
 import { describeWait, pollUntil } from '../aws/poll.js'
 import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
-import { DEFAULT_MAX_UNREADABLE, describeReading, type AlarmState, type Gate, type GateReading } from '../core/gate.js'
+import { DEFAULT_MAX_UNREADABLE, describeReading, type AlarmState, type Gate, type GateContext, type GateReading } from '../core/gate.js'
 import type { Log } from '../core/log.js'
 import { quote } from '../core/quote.js'
 
@@ -97,6 +97,8 @@ export class Watcher<I> {
   lastCallsPerPoll: number | undefined
   /** When the current traffic step went live, as near as the polls can tell: where the analysis window starts. */
   private stepSince: number | undefined
+  /** When the first traffic step of this watch went live: nothing before it is this release's. */
+  private releaseSince: number | undefined
   private stepKey: string | undefined
   private pausedSince: number | undefined
   private lastPollAt: number | undefined
@@ -132,7 +134,15 @@ export class Watcher<I> {
     const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
     const before = this.deps.calls?.()
     const pollStartedAt = clock.now()
-    const context = this.stepSince === undefined ? undefined : { stageStartedAt: this.stepSince }
+    // The step's start, and (read by the analysis from issue 20 on) the release's first live step and the weight.
+    const context: (GateContext & { readonly releaseStartedAt?: number; readonly weight?: number }) | undefined =
+      this.stepSince === undefined
+        ? undefined
+        : {
+            stageStartedAt: this.stepSince,
+            releaseStartedAt: this.releaseSince ?? this.stepSince,
+            ...(this.weight !== undefined ? { weight: this.weight } : {}),
+          }
     const [snapshot, reading] = await Promise.all([this.read(), this.deps.gate.check(signal, context)])
     const after = this.deps.calls?.()
     if (before !== undefined && after !== undefined) this.lastCallsPerPoll = after - before
@@ -188,6 +198,7 @@ export class Watcher<I> {
       const live = (snapshot.weight ?? 0) > 0 || snapshot.step !== undefined
       // At the latest, the poll before it was seen.
       this.stepSince = live ? (snapshot.liveSince ?? this.lastPollAt ?? pollStartedAt) : undefined
+      if (this.stepSince !== undefined) this.releaseSince ??= this.stepSince
       this.unreadableGate = 0
     }
     if (snapshot.weight !== undefined) this.weight = snapshot.weight
