@@ -16,7 +16,7 @@ const time = (ms: number): string => new Date(ms).toISOString().slice(11, 19)
 export function outputsOf(outcome: EcsOutcome): Record<string, string> {
   return {
     result: outcome.result,
-    reason: outcome.result === 'promoted' || outcome.result === 'held' ? (outcome.result === 'held' ? (outcome.reason ?? '') : '') : (outcome.reason ?? ''),
+    reason: outcome.result === 'promoted' || outcome.result === 'held' ? '' : (outcome.reason ?? ''),
     weight: outcome.weight === undefined ? '' : String(outcome.weight),
     'stable-version': outcome.stableVersion ?? '',
     'target-version': outcome.targetVersion ?? '',
