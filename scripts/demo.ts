@@ -286,7 +286,12 @@ async function ecsRelease(): Promise<boolean> {
     if (stop) console.log(`\nCrashing revision live (10% of production) → StopServiceDeployment: ${stop.at - liveAt} ms (poll-interval 1s)`)
     const perPoll = /API calls per poll: (\d+)/.exec(rollback.stdout)?.[1]
     if (perPoll) console.log(`API calls per poll: ${perPoll} (DescribeServiceDeployments, DescribeAlarms, GetMetricData)`)
-    console.log(`Deployments: ${emulator.ecs.deployments().map((d) => `${d.targetTaskDefinition.split('/').at(-1)} ${d.status}`).join(', ')}`)
+    console.log(
+      `Deployments: ${emulator.ecs
+        .deployments()
+        .map((d) => `${d.targetTaskDefinition.split('/').at(-1)} ${d.status}`)
+        .join(', ')}`,
+    )
     return release.outputs['result'] === 'promoted' && rollback.outputs['result'] === 'rolled-back'
   } finally {
     emulator.elbv2.stopTraffic()
@@ -297,7 +302,11 @@ async function ecsRelease(): Promise<boolean> {
 const only = (flag: string): boolean => process.argv.includes(flag)
 if (!only('--alb') && !only('--ecs')) await main()
 const albOk = only('--ecs') ? true : await serverCanary()
-if (!only('--ecs')) console.log(albOk ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm.' : '\nServer canary demo did not go as expected.')
+if (!only('--ecs'))
+  console.log(albOk ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm.' : '\nServer canary demo did not go as expected.')
 const ecsOk = only('--alb') ? true : await ecsRelease()
-if (!only('--alb')) console.log(ecsOk ? '\nECS demo finished: test users, 10%, everyone; then a crashing revision rolled back by the analysis.' : '\nECS demo did not go as expected.')
+if (!only('--alb'))
+  console.log(
+    ecsOk ? '\nECS demo finished: test users, 10%, everyone; then a crashing revision rolled back by the analysis.' : '\nECS demo did not go as expected.',
+  )
 if (!albOk || !ecsOk) process.exitCode = 1
