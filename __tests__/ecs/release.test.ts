@@ -180,6 +180,15 @@ describe('issue 19: ECS mode release', () => {
     expect(ecs.commandCalls(StopServiceDeploymentCommand)[0]?.args[0].input).toEqual({ serviceDeploymentArn: DEPLOYMENT, stopType: 'ROLLBACK' })
   })
 
+  it("follows ECS's own alarm rollback to its end, naming the alarm, without a stop of its own", async () => {
+    const alarms = { status: 'TRIGGERED' as const, alarmNames: ['web-5xx'], triggeredAlarmNames: ['web-5xx'] }
+    script([deployment('IN_PROGRESS', {}, 10), deployment('ROLLBACK_IN_PROGRESS', { alarms }), deployment('ROLLBACK_SUCCESSFUL', { alarms })])
+    const outcome = await releaseEcs(deps(), inputs('10%:5m, 100%'))
+    expect(outcome).toMatchObject({ result: 'rolled-back', weight: 0, alarmName: 'web-5xx' })
+    expect(outcome.reason).toContain('ROLLBACK_SUCCESSFUL')
+    expect(ecs.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0)
+  })
+
   it('refuses, naming its revision, when another deployment is under way, and writes nothing', async () => {
     ecs.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, status: 'IN_PROGRESS' }] })
     script([deployment('IN_PROGRESS', { targetServiceRevision: { arn: `${P}:service-revision/prod/web/3` } })])

@@ -15,6 +15,8 @@ export interface EcsOutcome {
   readonly targetVersion: string | undefined
   readonly deploymentArn: string | undefined
   readonly alarm: AlarmState | undefined
+  /** The alarm's name, also when ECS's own alarm rollback (triggeredAlarmNames) ended the deployment. */
+  readonly alarmName: string | undefined
   readonly rows: readonly PollRow[]
   readonly callsPerPoll: number | undefined
   /** From the poll that saw the failure (or the cancel) to the StopServiceDeployment request. */
@@ -34,6 +36,7 @@ export function emptyOutcome(result: RolloutResult, reason: string | undefined, 
     targetVersion: undefined,
     deploymentArn: undefined,
     alarm: undefined,
+    alarmName: undefined,
     rows: [],
     callsPerPoll: undefined,
     stopLatencyMs: undefined,

@@ -281,6 +281,7 @@ export async function releaseEcs(deps: ReleaseDeps, inputs: EcsInputs, ref: Serv
       return {
         ...emptyOutcome(after.result, `ECS ended ${begun.arn} as ${end.info.status ?? '?'} (${why}); ${after.note}`),
         ...common,
+        alarmName: (follow.info ?? end.info).alarms?.triggeredAlarmNames?.[0],
         weight: after.weight,
         settled: after.settled,
       }

@@ -20,7 +20,7 @@ export function outputsOf(outcome: EcsOutcome): Record<string, string> {
     weight: outcome.weight === undefined ? '' : String(outcome.weight),
     'stable-version': outcome.stableVersion ?? '',
     'target-version': outcome.targetVersion ?? '',
-    alarm: outcome.alarm?.name ?? '',
+    alarm: outcome.alarm?.name ?? outcome.alarmName ?? '',
     'deployment-id': outcome.deploymentArn ?? '',
   }
 }
@@ -37,6 +37,7 @@ export function renderSummary(outcome: EcsOutcome, context: { what: string; link
   const lines: string[] = [`## ECS release of [${cell(context.what)}](${context.link}): ${RESULT_LINE[outcome.result]}`, '']
   if (outcome.reason) lines.push(`**Why:** ${cell(outcome.reason)}`, '')
   if (outcome.alarm) lines.push(`Alarm [${cell(outcome.alarm.name)}](${outcome.alarm.link}) was **${outcome.alarm.state}**: ${cell(outcome.alarm.reason)}`, '')
+  else if (outcome.alarmName) lines.push(`Alarm **${cell(outcome.alarmName)}** rolled the deployment back (ECS's own alarm rollback).`, '')
   const facts = [
     outcome.strategy ? `strategy ${outcome.strategy}` : undefined,
     outcome.stableVersion ? `stable ${outcome.stableVersion}` : undefined,
