@@ -30,6 +30,8 @@ interface Shape {
   max?: number
   error?: { code?: string }
   exception?: boolean
+  /** A free-form JSON document (ECS's hookDetails): any value is valid. */
+  document?: boolean
 }
 
 interface Operation {
@@ -49,6 +51,7 @@ const MODELS: Partial<Record<Exchange['service'], string>> = {
   cloudwatch: 'cloudwatch/2010-08-01',
   codedeploy: 'codedeploy/2014-10-06',
   elbv2: 'elbv2/2015-12-01',
+  ecs: 'ecs/2014-11-13',
   sts: 'sts/2011-06-15',
   iam: 'iam/2010-05-08',
 }
@@ -100,6 +103,7 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
   const shape = model.shapes[shapeName]
   if (!shape) return [`${path}: the model has no shape ${shapeName}`]
   const bad = (what: string): string[] => [`${path}: ${what} (shape ${shapeName})`]
+  if (shape.document) return []
   switch (shape.type) {
     case 'structure': {
       if (!isObject(value)) return bad(`expected an object, got ${JSON.stringify(value)}`)

@@ -255,7 +255,6 @@ jobs:
       `synthetic.yml jobs.a.steps[0]: ${PUBLISHED.action} has no input "function-nam"`,
       'synthetic.yml jobs.a.steps[1]: ./ has no input "stage"',
       'synthetic.yml jobs.b: canary-release.yml has no input "stages"',
-      'synthetic.yml jobs.b: canary-release.yml needs input "version"',
       'synthetic.yml jobs.b: canary-release.yml needs input "aws-role-arn"',
       'synthetic.yml jobs.b: canary-release.yml needs input "aws-region"',
     ])
@@ -292,6 +291,10 @@ describe('reusable workflow canary-release.yml', () => {
         'aws-region',
         'runs-on',
         'max-hold',
+        // issue 19: ECS mode through the same canary → approval → promote flow.
+        'service',
+        'cluster',
+        'task-definition',
       ].sort(),
     )
     expect(obj(REUSABLE_INPUTS['canary-stages']).default).toBe('10%:5m')
@@ -457,5 +460,23 @@ describe('Node 24, the runtime action.yml declares', () => {
         }
       }
     }
+  })
+})
+
+describe('issue 19: the reusable workflow in ECS mode', () => {
+  it('passes service and cluster to every job, and the task definition to the canary and promote jobs', () => {
+    const jobs = obj(reusable.jobs)
+    const withOf = (jobId: string): Obj => {
+      const steps = obj(jobs[jobId]).steps
+      const found = (Array.isArray(steps) ? steps : []).map(obj).find((s) => typeof s.uses === 'string' && OUR_ACTION.test(s.uses))
+      return obj(found?.with)
+    }
+    for (const job of ['canary', 'promote', 'rollback']) {
+      expect(withOf(job).service).toBe('${{ inputs.service }}')
+      expect(withOf(job).cluster).toBe('${{ inputs.cluster }}')
+    }
+    expect(withOf('canary')['task-definition']).toBe('${{ inputs.task-definition }}')
+    expect(withOf('promote')['task-definition']).toBe('${{ inputs.task-definition }}')
+    expect(String(obj(reusable.concurrency).group)).toContain('${{ inputs.service }}')
   })
 })

@@ -1,4 +1,4 @@
-// `npx tsx emulator/cli.ts --port 4566 [--seed 42] [--time-scale 1000]` (time scale: real ms per CodeDeploy minute): runs the emulator until SIGINT/SIGTERM.
+// `npx tsx emulator/cli.ts --port 4566 [--seed 42] [--time-scale 1000]` (time scale: real ms per CodeDeploy and ECS minute): runs the emulator until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server.js'
 
@@ -12,7 +12,7 @@ if (timeScale !== undefined && !(timeScale >= 0)) throw new Error(`invalid --tim
 const emulator = await startEmulator({
   port,
   ...(values.seed !== undefined && { seed: Number(values.seed) }),
-  ...(timeScale !== undefined && { codedeploy: { timeScale } }),
+  ...(timeScale !== undefined && { codedeploy: { timeScale }, ecs: { timeScale } }),
 })
 console.log(`emulator listening on ${emulator.url}`)
 

@@ -2,6 +2,8 @@
 import type { AlarmHistoryItem, AlarmState } from './cloudwatch/cloudwatch.js'
 import type { DeploymentSummary } from './codedeploy/control.js'
 import type { CodeDeploySettings, FailSpec, HookMode, PendingHook } from './codedeploy/progress.js'
+import type { DeploymentSummary as EcsDeploymentSummary, SeedEcsSpec, SeededEcs } from './ecs/control.js'
+import type { EcsSettings } from './ecs/deployment.js'
 import type { CallRecord, FaultConfig } from './faults.js'
 import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 
@@ -106,5 +108,21 @@ export class EmulatorControl {
   }
   codeDeployDeployments(): Promise<DeploymentSummary[]> {
     return this.call('GET', 'codedeploy/deployments')
+  }
+
+  // ---- ECS ----
+  /** A cluster, task definitions (revisions 1..N), and a service on revision 1 behind a seeded ALB with production and test rules. */
+  seedEcs(spec: SeedEcsSpec = {}): Promise<SeededEcs> {
+    return this.call('POST', 'ecs/seed', spec)
+  }
+  configureEcs(patch: Partial<EcsSettings>): Promise<EcsSettings> {
+    return this.call('POST', 'ecs/settings', patch)
+  }
+  /** Marks a task definition (ARN or family:revision) as crashing: its tasks fail `errorRate` of their requests (0 clears). */
+  async crashEcsRevision(taskDefinition: string, errorRate: number): Promise<void> {
+    await this.call('POST', 'ecs/crash', { taskDefinition, errorRate })
+  }
+  ecsDeployments(): Promise<EcsDeploymentSummary[]> {
+    return this.call('GET', 'ecs/deployments')
   }
 }

@@ -3,6 +3,7 @@
 import type { AlarmState } from './cloudwatch/cloudwatch.js'
 import { handleCodeDeployControl } from './codedeploy/control.js'
 import { handleElbv2Control } from './elbv2/control.js'
+import { handleEcsControl } from './ecs/control.js'
 import type { EmulatorCore } from './core.js'
 import type { FaultConfig, PolicyDocument } from './faults.js'
 import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
@@ -125,7 +126,13 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
     }
     default: {
       const r =
-        a === 'codedeploy' ? handleCodeDeployControl(core.codedeploy, route, body) : a === 'elbv2' ? handleElbv2Control(core.elbv2, route, body) : undefined
+        a === 'codedeploy'
+          ? handleCodeDeployControl(core.codedeploy, route, body)
+          : a === 'elbv2'
+            ? handleElbv2Control(core.elbv2, route, body)
+            : a === 'ecs'
+              ? handleEcsControl(core.ecs, route, body)
+              : undefined
       if (r !== undefined) return json(r)
       return json({ error: 'NotFound', message: `No control route ${req.method} /${req.segments.join('/')}` }, 404)
     }

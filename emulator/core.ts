@@ -10,6 +10,10 @@ import type { EmulatedService } from './service.js'
 import { createElbv2Service } from './elbv2/elbv2.js'
 import { elbv2Control, type Elbv2ControlApi } from './elbv2/control.js'
 import { Elbv2State } from './elbv2/model.js'
+import { ecsControl, type EcsControlApi } from './ecs/control.js'
+import { EcsEngine, type EcsSettings } from './ecs/deployment.js'
+import { createEcsService } from './ecs/ecs.js'
+import { EcsState } from './ecs/model.js'
 import { createIamService } from './identity/iam.js'
 import { createStsService } from './identity/sts.js'
 
@@ -23,15 +27,20 @@ export interface SeedAlarmOptions {
 export interface EmulatorCoreOptions {
   /** CodeDeploy engine defaults (timeScale = real ms per CodeDeploy minute, hook answering, ...). */
   codedeploy?: Partial<CodeDeploySettings>
+  /** ECS deployment engine defaults (timeScale = real ms per ECS minute, ...). */
+  ecs?: Partial<EcsSettings>
 }
 
 export class EmulatorCore {
-  readonly state: { lambda: LambdaState; cloudwatch: CloudWatchState; codedeploy: CodeDeployState; elbv2: Elbv2State }
+  readonly state: { lambda: LambdaState; cloudwatch: CloudWatchState; codedeploy: CodeDeployState; elbv2: Elbv2State; ecs: EcsState }
   readonly faults: FaultInjector
   /** Test controls for the CodeDeploy engine (time scale, hooks, failure injection). */
   readonly codedeploy: CodeDeployControlApi
   /** Test controls for Application Load Balancers (seeding, target health, request stream). */
   readonly elbv2: Elbv2ControlApi
+  /** Test controls for ECS services (seeding, time scale, crashing revisions, deployment summaries). */
+  readonly ecs: EcsControlApi
+  private readonly ecsEngine: EcsEngine
   /** Order matters only for routing; add new services (e.g. CodeDeploy) here. */
   readonly services: EmulatedService[]
   /** Simulated invocations through aliases, published as Lambda's per-version metrics. */
@@ -41,9 +50,13 @@ export class EmulatorCore {
   constructor(seed = 1, opts: EmulatorCoreOptions = {}) {
     const lambda = new LambdaState()
     const cloudwatch = new CloudWatchState()
-    this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy), elbv2: new Elbv2State() }
+    this.state = { lambda, cloudwatch, codedeploy: new CodeDeployState(lambda, cloudwatch, opts.codedeploy), elbv2: new Elbv2State(), ecs: new EcsState() }
     this.codedeploy = codeDeployControl(this.state.codedeploy)
     this.elbv2 = elbv2Control(this.state.elbv2, seed, cloudwatch.metrics)
+    this.ecsEngine = new EcsEngine(this.state.ecs, this.state.elbv2, cloudwatch, opts.ecs)
+    this.ecs = ecsControl(this.state.ecs, this.ecsEngine, this.state.elbv2)
+    // A crashing ECS revision fails its share of the requests its target group receives.
+    this.elbv2.traffic.errorRateOf = (groupArn) => this.ecsEngine.errorRateOf(groupArn)
     this.faults = new FaultInjector(seed)
     this.invocations = new InvocationStreams(lambda, cloudwatch.metrics, seed)
     cloudwatch.beforeMetricsRead = (now) => {
@@ -55,6 +68,12 @@ export class EmulatorCore {
       createCloudWatchService(this.state.cloudwatch),
       createCodeDeployService(this.state.codedeploy),
       createElbv2Service(this.state.elbv2, (action, resource) => this.faults.isAllowed(action, resource)),
+      createEcsService({
+        state: this.state.ecs,
+        engine: this.ecsEngine,
+        elbv2: this.state.elbv2,
+        canPassRole: (roleArn, passedToService) => this.faults.isAllowed('iam:PassRole', roleArn, { 'iam:PassedToService': passedToService }),
+      }),
       createStsService(),
       createIamService(this.faults),
     ]
@@ -64,6 +83,7 @@ export class EmulatorCore {
   close(): void {
     this.state.codedeploy.close()
     this.elbv2.close()
+    this.ecsEngine.close()
   }
 
   recordCall(call: CallRecord): void {

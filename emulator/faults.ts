@@ -3,14 +3,40 @@ import type { ServiceName } from './http.js'
 import { mulberry32 } from './prng.js'
 import { RateLimiter } from './throttle.js'
 
+/** Condition operator → key → value(s); StringEquals and StringLike are evaluated (e.g. iam:PassedToService). */
+export type PolicyCondition = Record<string, Record<string, string | string[]>>
+
 /** An IAM identity policy, as published in policies/*.json: Allow statements only (the emulator has no Deny). */
 export interface PolicyDocument {
-  Statement: { Effect?: string; Action: string | string[]; Resource?: string | string[] }[]
+  Statement: { Effect?: string; Action: string | string[]; Resource?: string | string[]; Condition?: PolicyCondition }[]
 }
 
 interface Grant {
   readonly actions: readonly string[]
   readonly resources: readonly string[]
+  readonly condition?: PolicyCondition
+}
+
+/** Request context keys the service supplies for a call, e.g. { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }. */
+export type RequestContext = Readonly<Record<string, string>>
+
+/**
+ * IAM's condition evaluation for the operators the emulator knows: every operator and key must hold,
+ * a key the request does not carry fails the condition (as IAM does without ...IfExists), and an
+ * operator the emulator does not know fails closed.
+ */
+function conditionHolds(condition: PolicyCondition | undefined, context: RequestContext): boolean {
+  if (condition === undefined) return true
+  return Object.entries(condition).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const actual = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1]
+      if (actual === undefined) return false
+      const values = list(expected)
+      if (operator === 'StringEquals') return values.includes(actual)
+      if (operator === 'StringLike') return values.some((v) => wildcard(v, actual, false))
+      return false
+    }),
+  )
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` one; action names are case-insensitive, ARNs are not. */
@@ -96,6 +122,7 @@ export class FaultInjector {
       this.policy = policy.Statement.filter((st) => (st.Effect ?? 'Allow') === 'Allow').map((st) => ({
         actions: list(st.Action),
         resources: list(st.Resource ?? '*'),
+        ...(st.Condition !== undefined && { condition: st.Condition }),
       }))
   }
 
@@ -107,12 +134,31 @@ export class FaultInjector {
     return this.config.retryAfterSeconds ?? 1
   }
 
-  /** Whether some Allow statement names both the action and the resource (its ARN, as the service authorizes it). */
-  isAllowed(action: string, resource = '*'): boolean {
+  /**
+   * Whether some Allow statement names both the action and the resource (its ARN, as the service
+   * authorizes it) and its conditions hold for the request's context keys.
+   */
+  isAllowed(action: string, resource = '*', context: RequestContext = {}): boolean {
     if (this.policy === null) return true
     return this.policy.some(
-      (g) => g.actions.some((a) => wildcard(a, action, true)) && g.resources.some((r) => r === '*' || resource === '*' || wildcard(r, resource, false)),
+      (g) =>
+        g.actions.some((a) => wildcard(a, action, true)) &&
+        g.resources.some((r) => r === '*' || resource === '*' || wildcard(r, resource, false)) &&
+        conditionHolds(g.condition, context),
     )
+  }
+
+  /** Condition keys that statements naming the action and resource test but the context lacks (SimulatePrincipalPolicy's MissingContextValues). */
+  missingContextKeys(action: string, resource = '*', context: RequestContext = {}): string[] {
+    if (this.policy === null) return []
+    const known = new Set(Object.keys(context).map((k) => k.toLowerCase()))
+    const missing = new Set<string>()
+    for (const g of this.policy) {
+      if (!g.condition || !g.actions.some((a) => wildcard(a, action, true))) continue
+      if (!g.resources.some((r) => r === '*' || resource === '*' || wildcard(r, resource, false))) continue
+      for (const keys of Object.values(g.condition)) for (const key of Object.keys(keys)) if (!known.has(key.toLowerCase())) missing.add(key)
+    }
+    return [...missing]
   }
 
   /** `iamAction` undefined: an operation no policy can deny. */

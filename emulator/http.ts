@@ -1,7 +1,7 @@
 // Protocol-neutral request/response shapes so service handlers stay pure and testable.
 import type { IncomingHttpHeaders } from 'node:http'
 
-export type ServiceName = 'lambda' | 'cloudwatch' | 'codedeploy' | 'elbv2' | 'sts' | 'iam'
+export type ServiceName = 'lambda' | 'cloudwatch' | 'codedeploy' | 'elbv2' | 'ecs' | 'sts' | 'iam'
 
 export interface ApiRequest {
   method: string

@@ -14,6 +14,8 @@ import type { AliasHistoryEntry, Weights } from './lambda/lambda.js'
 import { callerArn } from './identity/caller.js'
 import { ApiError, type EmulatedService } from './service.js'
 import type { Elbv2ControlApi } from './elbv2/control.js'
+import type { EcsControlApi } from './ecs/control.js'
+import type { EcsSettings } from './ecs/deployment.js'
 
 export interface Emulator {
   url: string
@@ -41,6 +43,8 @@ export interface Emulator {
   codedeploy: CodeDeployControlApi
   /** Application Load Balancer seeding, target health and the simulated request stream. */
   elbv2: Elbv2ControlApi
+  /** ECS: seed a service behind the ALB, time scale, crashing revisions, deployment summaries. */
+  ecs: EcsControlApi
 }
 
 export interface StartEmulatorOptions {
@@ -48,6 +52,8 @@ export interface StartEmulatorOptions {
   seed?: number
   /** CodeDeploy engine defaults, e.g. { timeScale: 200 } for 200 ms per CodeDeploy minute. Survive reset(). */
   codedeploy?: Partial<CodeDeploySettings>
+  /** ECS engine defaults, e.g. { timeScale: 200 } for 200 ms per ECS minute. Survive reset(). */
+  ecs?: Partial<EcsSettings>
 }
 
 async function readRequest(req: IncomingMessage): Promise<ApiRequest> {
@@ -168,7 +174,10 @@ async function handle(core: EmulatorCore, req: IncomingMessage, res: ServerRespo
 }
 
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Emulator> {
-  const core = new EmulatorCore(opts.seed ?? 1, opts.codedeploy === undefined ? {} : { codedeploy: opts.codedeploy })
+  const core = new EmulatorCore(opts.seed ?? 1, {
+    ...(opts.codedeploy !== undefined && { codedeploy: opts.codedeploy }),
+    ...(opts.ecs !== undefined && { ecs: opts.ecs }),
+  })
   const server = createServer((req, res) => {
     handle(core, req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, { status: 500, body: { message: String(err) } })
@@ -205,5 +214,6 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     stopInvocations: (fn, alias) => core.stopInvocations(fn, alias),
     codedeploy: core.codedeploy,
     elbv2: core.elbv2,
+    ecs: core.ecs,
   }
 }

@@ -5,7 +5,9 @@
  * behind green alarms and the canary analysis rolls it back. A further release goes through CodeDeploy
  * (the emulator runs the deployment). Then a server canary behind an Application Load Balancer:
  * internal users first, then 10%, then everyone; and a second release that an alarm rolls back.
- * Needs no AWS account and no Python. `npm run demo -- --alb` runs only the ALB part.
+ * Last, Amazon ECS moving a service's traffic itself: test users, 10%, everyone; then a crashing
+ * revision behind green alarms that the per-target-group analysis rolls back.
+ * Needs no AWS account and no Python. `npm run demo -- --alb` runs only the ALB part, `-- --ecs` only the ECS part.
  */
 import { CodeDeployClient, CreateApplicationCommand, CreateDeploymentGroupCommand } from '@aws-sdk/client-codedeploy'
 import { startEmulator, type Emulator } from '../emulator/server.js'
@@ -260,7 +262,7 @@ async function serverCanary(): Promise<boolean> {
     emulator.elbv2.startTraffic({ listenerArn: alb.listenerArn, rps: 300, failures: { 'web-blue': { reset: 0.3 } } })
     console.log('\n(demo) 300 req/s; web-blue now resets 30% of its connections (the load balancer answers 502); alarms stay OK')
     const crashing = await runAction({ inputs: { ...inputs, 'target-group': 'web-blue', stages: '10%:40s, 100%' }, env })
-    show('Release 3: web-blue, stages 10%:40s, 100% — its servers reset connections behind green alarms', crashing)
+    show('web-blue, stages 10%:40s, 100% — its servers reset connections behind green alarms', crashing)
     const live = emulator.elbv2.history().filter((h) => h.operation === 'ModifyListener' && h.accessKeyId !== null)
     const [shift, back] = live.slice(-2)
     if (shift && back && crashing.outputs['result'] === 'rolled-back')
@@ -278,11 +280,65 @@ async function serverCanary(): Promise<boolean> {
   }
 }
 
-if (!process.argv.includes('--alb')) await main()
-const albOk = await serverCanary()
-console.log(
-  albOk
-    ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm, and one by the canary analysis of a crashing group.'
-    : '\nServer canary demo did not go as expected.',
-)
-if (!albOk) process.exitCode = 1
+/**
+ * Amazon ECS's own canary (the service's ECS deployment controller moves the listener rules):
+ * test users first, then 10%, then everyone; then a revision that fails 30% of its requests behind
+ * green alarms, rolled back by the analysis. Prints the time from the crashing revision going live to
+ * StopServiceDeployment and the API calls per poll.
+ */
+async function ecsRelease(): Promise<boolean> {
+  // Half a second per ECS minute: a 10-minute canary lasts 5 s.
+  const emulator = await startEmulator({ ecs: { timeScale: 500, scaleUpMinutes: 2, cleanUpMinutes: 1, rollbackMinutes: 1 } })
+  const service = emulator.ecs.seed({ service: 'web', cluster: 'prod', revisions: 3 })
+  emulator.seedAlarm(WEB_ALARM, 'OK')
+  emulator.elbv2.startTraffic({ listenerArn: service.listenerArn, rps: 200, users: { share: 0.1, headers: { 'x-canary': 'true' } } })
+  console.log('\n\n━━━━━━━━ Amazon ECS: the service moves its own traffic ━━━━━━━━')
+  console.log('Seeded service prod/web running web:1 behind an ALB (blue/green target groups, a test rule for x-canary: true); 200 req/s, 10% test users')
+  const env = { AWS_ENDPOINT_URL: emulator.url }
+  const inputs = { service: 'web', cluster: 'prod', alarms: WEB_ALARM, 'poll-interval': '1s' }
+  try {
+    const release = await runAction({ inputs: { ...inputs, 'task-definition': 'web:2', stages: 'users:3s, 10%:10m, 100%' }, env })
+    show('ECS: web:2, stages users:3s, 10%:10m, 100% (test traffic, then CANARY 10% for 10 ECS minutes)', release)
+
+    emulator.ecs.crash('web:3', 0.3)
+    const running = runAction({ inputs: { ...inputs, 'task-definition': 'web:3', stages: '10%:30m, 100%' }, env })
+    let liveAt: number | undefined
+    while (liveAt === undefined) {
+      const d = emulator.ecs.deployments().find((x) => x.targetTaskDefinition.endsWith('web:3'))
+      if (d && d.productionPercent > 0) liveAt = Date.now()
+      else await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const rollback = await running
+    show('ECS: web:3 fails 30% of its requests behind green alarms, stages 10%:30m, 100%', rollback)
+    const stop = emulator.calls().find((c) => c.operation === 'StopServiceDeployment' && c.at >= (liveAt ?? 0))
+    if (stop) console.log(`\nCrashing revision live (10% of production) → StopServiceDeployment: ${stop.at - liveAt} ms (poll-interval 1s)`)
+    const perPoll = /API calls per poll: (\d+)/.exec(rollback.stdout)?.[1]
+    if (perPoll) console.log(`API calls per poll: ${perPoll} (DescribeServiceDeployments, DescribeAlarms, GetMetricData)`)
+    console.log(
+      `Deployments: ${emulator.ecs
+        .deployments()
+        .map((d) => `${d.targetTaskDefinition.split('/').at(-1)} ${d.status}`)
+        .join(', ')}`,
+    )
+    return release.outputs['result'] === 'promoted' && rollback.outputs['result'] === 'rolled-back'
+  } finally {
+    emulator.elbv2.stopTraffic()
+    await emulator.close()
+  }
+}
+
+const only = (flag: string): boolean => process.argv.includes(flag)
+if (!only('--alb') && !only('--ecs')) await main()
+const albOk = only('--ecs') ? true : await serverCanary()
+if (!only('--ecs'))
+  console.log(
+    albOk
+      ? '\nServer canary demo finished: users, 10%, everyone; then a rollback on alarm, and one by the canary analysis of a crashing group.'
+      : '\nServer canary demo did not go as expected.',
+  )
+const ecsOk = only('--alb') ? true : await ecsRelease()
+if (!only('--alb'))
+  console.log(
+    ecsOk ? '\nECS demo finished: test users, 10%, everyone; then a crashing revision rolled back by the analysis.' : '\nECS demo did not go as expected.',
+  )
+if (!albOk || !ecsOk) process.exitCode = 1

@@ -341,3 +341,61 @@ describe('releaseOne (Lambda)', () => {
     expect(lambda.commandCalls(GetAliasCommand)[0]?.args[0].input.FunctionName).toBe(arn)
   })
 })
+
+describe('issue 20: CodeDeploy Lambda learns the live weight from the alias, and never skips the analysis', () => {
+  /** A gate that records the stage start each read was given (undefined: a preflight read, nothing judged). */
+  class RecordingGate extends ScriptedGate {
+    readonly starts: (number | undefined)[] = []
+    override async check(_signal?: AbortSignal, context?: { stageStartedAt: number }) {
+      this.starts.push(context?.stageStartedAt)
+      return super.check()
+    }
+  }
+  const created = new Date(Date.UTC(2026, 10, 23, 11, 59, 0))
+
+  it('reads the weight from the alias routing when ListDeploymentTargets is denied', async () => {
+    cd.on(ListDeploymentTargetsCommand).rejects(
+      Object.assign(new Error('not authorized to perform codedeploy:ListDeploymentTargets'), { name: 'AccessDeniedException' }),
+    )
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolvesOnce(info('InProgress')).resolvesOnce(info('InProgress')).resolves(info('Succeeded'))
+    lambda
+      .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: '1' })
+      .resolves({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } })
+    const gate = new RecordingGate()
+    const outcome = await releaseOne(deps(gate), inputs)
+    expect(outcome.rows.map((r) => r.weight)).toContain(10)
+    // The first poll after the shift judges the 10% stage from when it went live.
+    expect(gate.starts.filter((s) => s !== undefined).length).toBeGreaterThan(0)
+  })
+
+  it('judges from the deployment start when no weight can be learned', async () => {
+    cd.on(ListDeploymentTargetsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+    lambda
+      .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: '1' })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+    cd.on(GetDeploymentCommand, { deploymentId: ID })
+      .resolvesOnce(info('InProgress', { createTime: created }))
+      .resolves(info('InProgress', { createTime: created }))
+    let n = 0
+    const gate = new RecordingGate(() => (++n >= 3 ? reading('fail', { firing: [], reason: 'orders:live: canary fails 30% vs 0%' }) : reading('pass')))
+    runsUntilStoppedWithRollback()
+    cd.on(GetDeploymentCommand, { deploymentId: ID }).resolves(info('InProgress', { createTime: created }))
+    const d = deps(gate)
+    const outcome = await releaseOne(d, inputs)
+    expect(gate.starts.slice(1)).toContain(created.getTime())
+    expect(d.log.text()).toContain("judges from the deployment's start")
+    expect(outcome.result).toBe('rolled-back')
+  })
+
+  it('reads targetVersionWeight as a percentage above 1 and as a fraction at or below it', async () => {
+    const { targetWeight, aliasWeight } = await import('../../src/codedeploy/watcher.js')
+    expect(targetWeight(target(0.1).deploymentTarget)).toBe(10)
+    expect(targetWeight(target(10).deploymentTarget)).toBe(10)
+    expect(targetWeight(target(1).deploymentTarget)).toBe(100)
+    expect(aliasWeight({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.25 } } }, '2')).toBe(25)
+    expect(aliasWeight({ FunctionVersion: '2' }, '2')).toBe(100)
+    expect(aliasWeight({ FunctionVersion: '1' }, '2')).toBe(0)
+  })
+})

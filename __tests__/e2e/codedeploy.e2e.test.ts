@@ -233,6 +233,41 @@ describe('CodeDeploy mode, Lambda', () => {
     }
   })
 
+  it('issue 20: with ListDeploymentTargets denied, the weight comes from the alias and the analysis still rolls back a bad canary', async () => {
+    const { fn, app, dg, alarm } = await lambdaSetup()
+    const text = readFileSync(join(REPO_ROOT, 'policies', 'codedeploy.json'), 'utf8')
+    const filled = JSON.parse(
+      text.replaceAll('REGION', 'us-east-1').replaceAll('ACCOUNT', '123456789012').replaceAll('APPLICATION', app).replaceAll('FUNCTION', fn),
+    ) as PolicyDocument
+    const withoutTargets = {
+      ...filled,
+      Statement: filled.Statement.map((s) => ({
+        ...s,
+        Action: (Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => a !== 'codedeploy:ListDeploymentTargets'),
+      })).filter((s) => s.Action.length > 0),
+    }
+    emu.setPolicy(withoutTargets as PolicyDocument)
+    emu.setInvocations({ functionName: fn, alias: 'live', ratePerSecond: 500, defaults: { errorRate: 0.01 }, versions: { '2': { errorRate: 0.3 } } })
+    try {
+      const main = await run({
+        'function-name': fn,
+        version: '2',
+        stages: '10%:30m, 100%',
+        alarms: alarm,
+        'codedeploy-application': app,
+        'codedeploy-deployment-group': dg,
+      })
+      expect(emu.calls().some((c) => c.operation === 'ListDeploymentTargets' && c.fault === 'denied')).toBe(true)
+      expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
+      expect(main.outputs['reason']).toMatch(/canary error rate/)
+      expect(main.stdout).toContain('10% on the new version')
+      expect(routing(fn)).toEqual({ version: '1', weights: {} })
+    } finally {
+      emu.stopInvocations(fn, 'live')
+      emu.setPolicy(null)
+    }
+  })
+
   it("reports CodeDeploy's own failure with its code and message", async () => {
     const { fn, app, dg } = await lambdaSetup()
     emu.codedeploy.failNext(dg, { code: 'HEALTH_CONSTRAINTS', afterMinutes: 1 })

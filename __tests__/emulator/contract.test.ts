@@ -27,6 +27,20 @@ describe.skipIf(botocoreDataDir() === null)('API model validator (botocore servi
     )
   })
 
+  it('issue 19: checks ECS service deployments against the ecs model (statuses and lifecycle stages as it enumerates them)', () => {
+    const good = {
+      serviceDeployments: [{ status: 'ROLLBACK_IN_PROGRESS', lifecycleStage: 'BAKE_TIME', targetServiceRevision: { requestedProductionTrafficWeight: 10 } }],
+    }
+    expect(validateExchange(exchange('ecs', 'DescribeServiceDeployments', good))).toEqual([])
+    const bad = { serviceDeployments: [{ status: 'FAILED', lifecycleStage: 'PRE_PRODUCTION_TRAFFIC_SHIFT' }] }
+    const problems = validateExchange(exchange('ecs', 'DescribeServiceDeployments', bad))
+    expect(problems[0]).toContain('"FAILED" is not one of')
+    expect(problems[1]).toContain('"PRE_PRODUCTION_TRAFFIC_SHIFT" is not one of')
+    expect(validateExchange(exchange('ecs', 'StopServiceDeployment', { __type: 'ServiceNotFoundException', message: 'x' }, 400))[0]).toContain(
+      'error ServiceNotFoundException is not one the operation declares',
+    )
+  })
+
   it("names a Description longer than Lambda's 256 characters", () => {
     expect(validateExchange(exchange('lambda', 'GetAlias', { Description: 'x'.repeat(257) }))).toEqual([
       'lambda:GetAlias (200): $.Description: 257 characters, more than 256 (shape Description)',

@@ -64,6 +64,30 @@ describe('IAM SimulatePrincipalPolicy', () => {
     })
   })
 
+  it('issue 19: evaluates iam:PassRole conditions on the context entries given, and names a condition key left out', async () => {
+    const task = 'arn:aws:iam::123456789012:role/web-task'
+    emulator.setPolicy({
+      Statement: [
+        { Action: ['iam:PassRole'], Resource: [task], Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+        { Action: ['iam:SimulatePrincipalPolicy'], Resource: [roleArn(SESSION_ROLE)] },
+      ],
+    })
+    const simulate = (service?: string) =>
+      iam().send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: roleArn(SESSION_ROLE),
+          ActionNames: ['iam:PassRole'],
+          ResourceArns: [task],
+          ...(service !== undefined && {
+            ContextEntries: [{ ContextKeyName: 'iam:PassedToService', ContextKeyValues: [service], ContextKeyType: 'string' }],
+          }),
+        }),
+      )
+    expect((await simulate('ecs-tasks.amazonaws.com')).EvaluationResults?.[0]).toMatchObject({ EvalDecision: 'allowed', MissingContextValues: [] })
+    expect((await simulate('lambda.amazonaws.com')).EvaluationResults?.[0]?.EvalDecision).toBe('implicitDeny')
+    expect((await simulate()).EvaluationResults?.[0]).toMatchObject({ EvalDecision: 'implicitDeny', MissingContextValues: ['iam:PassedToService'] })
+  })
+
   it('does not know other roles (NoSuchEntity, 404), and GetRole returns its own', async () => {
     await expect(
       iam().send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn('someone-else'), ActionNames: ['lambda:UpdateAlias'] })),

@@ -171,6 +171,8 @@ export class TrafficSimulator {
   private timer: NodeJS.Timeout | undefined
   private last = 0
   private rand: () => number
+  /** A target group's error rate from outside ELBv2 (an ECS revision that crashes); overrides errorRates. */
+  errorRateOf: ((groupArn: string) => number | undefined) | undefined
 
   constructor(
     private readonly state: Elbv2State,
@@ -271,7 +273,7 @@ export class TrafficSimulator {
     const lb = this.state.loadBalancers.get(listener.loadBalancerArn)
     const tg = this.state.targetGroups.get(group)
     if (!lb || !tg) return undefined
-    const errorRate = spec.errorRates?.[tg.name] ?? 0.001
+    const errorRate = this.errorRateOf?.(tg.arn) ?? spec.errorRates?.[tg.name] ?? 0.001
     const latency = spec.latencyMs?.[tg.name] ?? 40
     // A long right tail: p99 near 2.5 times the typical time.
     const seconds = (latency * (0.6 + 0.4 * -Math.log(Math.max(1e-9, this.rand())))) / 1000

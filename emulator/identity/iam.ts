@@ -17,6 +17,19 @@ const CREATED = '2026-01-01T00:00:00Z'
 const strings = (v: QueryValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 const invalidInput = (message: string): ApiError => new ApiError(400, 'InvalidInput', message)
 
+/** ContextEntries (e.g. iam:PassedToService for iam:PassRole) as key → first value. */
+function contextOf(v: QueryValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!Array.isArray(v)) return out
+  for (const entry of v) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue
+    const name = entry['ContextKeyName']
+    const value = strings(entry['ContextKeyValues'])[0]
+    if (typeof name === 'string' && value !== undefined) out[name] = value
+  }
+  return out
+}
+
 export function createIamService(faults: FaultInjector): EmulatedService {
   const error = (status: number, code: string, message: string, headers: Record<string, string> = {}) => xmlError(status, code, message, NAMESPACE, headers)
   /** The principals that exist: the session role, and a user for every access key. */
@@ -55,14 +68,15 @@ export function createIamService(faults: FaultInjector): EmulatedService {
         throw new ApiError(404, 'NoSuchEntity', `The ${kind ?? 'entity'} with name ${name ?? source} cannot be found.`)
       }
       const resources = strings(q['ResourceArns'])
+      const context = contextOf(q['ContextEntries'])
       // One result per action and ARN (with no ARNs, one per action on "*").
       const results = actions.flatMap((action) =>
         (resources.length > 0 ? resources : ['*']).map((resource) => ({
           EvalActionName: action,
           EvalResourceName: resource,
-          EvalDecision: faults.isAllowed(action, resource) ? 'allowed' : 'implicitDeny',
+          EvalDecision: faults.isAllowed(action, resource, context) ? 'allowed' : 'implicitDeny',
           MatchedStatements: [],
-          MissingContextValues: [],
+          MissingContextValues: faults.missingContextKeys(action, resource, context),
         })),
       )
       const start = Number(typeof q['Marker'] === 'string' ? q['Marker'] : '0') || 0

@@ -18,6 +18,7 @@ function refusedByInput(error: InputError): StepResult {
  */
 async function runMode(config: Config, context: StepContext): Promise<StepResult> {
   if (config.alb) return (await import('../alb/run.js')).runAlb(config, context)
+  if (config.ecs) return (await import('../ecs/run.js')).runEcs(config, context)
   if (config.codeDeploy) return (await import('../codedeploy/run.js')).runCodeDeploy(config, context)
   if (config.mode === 'rollback') return (await import('../alias/rollback.js')).rollbackAliases(config, context)
   if (config.mode === 'plan') return (await import('../alias/plan.js')).planAliases(config, context)

@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
     const context = stepContext(new AbortController().signal)
     let result: StepResult
     if (saved.alb) result = await (await import('../alb/run.js')).cleanUpListener({ region: saved.region, alb: saved.alb }, context)
+    else if (saved.ecs) result = await (await import('../ecs/run.js')).cleanUpEcs({ region: saved.region, deploymentArn: saved.ecs.deploymentArn }, context)
     else if (saved.codeDeploy) result = await (await import('../codedeploy/cleanup.js')).cleanUpDeployment(saved, context)
     else result = await (await import('../alias/cleanup.js')).cleanUpAliases(saved, context)
     await applyResult(result)

@@ -1,20 +1,9 @@
 import type { RolloutResult } from '../core/engine.js'
 import type { AlarmState } from '../core/gate.js'
+import type { PollRow } from '../managed/watch.js'
 import type { RestoreResult } from './restore.js'
 
-/** One row of the progress table: consecutive polls that saw the same thing are merged. */
-export interface PollRow {
-  /** When the first of these polls was taken (epoch ms). */
-  readonly at: number
-  readonly deploymentId: string
-  readonly status: string
-  /** The new version's share of traffic in percent (Lambda, ECS), when read. */
-  readonly weight: number | undefined
-  /** Instances done / total (EC2/on-prem). */
-  readonly instances: string | undefined
-  readonly gate: string
-  polls: number
-}
+export type { PollRow } from '../managed/watch.js'
 
 export interface DeploymentRef {
   readonly id: string

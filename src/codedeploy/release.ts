@@ -206,72 +206,100 @@ export function isThisRuns(info: DeploymentInfo, description: string): boolean {
   return description !== '' && info.creator === 'user' && info.description === description
 }
 
-/** One deployment (Lambda or ECS): attach to this commit's active deployment or create one, watch it, conclude. */
-export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): Promise<CodeDeployOutcome> {
+/** A deployment this run created or attached to, before it is watched. */
+interface Started {
+  readonly deploymentId: string
+  /** This run continued a Ready deployment: Ready is no longer a hold. */
+  readonly continued: boolean
+  readonly configName: string | undefined
+  /** Set when this commit's deployment is already running and the gate forbids it: stop it at once. */
+  readonly stopAtOnce: WatchEnd | undefined
+}
+
+/**
+ * Every read before the write, then the write: attach to this commit's active deployment (continuing
+ * it from Ready) or create one. Throws Refusal for what forbids a start; an outcome when nothing is to deploy.
+ */
+async function startOne(deps: ReleaseDeps, inputs: CodeDeployInputs, versions: Versions): Promise<Started | CodeDeployOutcome> {
   const group = inputs.groups[0] as string
   const platform = inputs.platform as ComputePlatform
   const { log } = deps
-  const refusal = (reason: string): CodeDeployOutcome => emptyOutcome('refused', reason, { platform })
-  const versions: Versions = { stable: undefined, target: inputs.lambda?.version ?? inputs.ecs?.taskDefinition }
+  const groupInfo = await readGroup(deps.client, inputs.application, group, platform)
+  warnAboutRollbackConfig(groupInfo, (m) => log.warning(m))
+  const active = await activeDeployments(deps.client, inputs.application, group)
+  const mine = active.find((d) => isThisCommits(d, inputs.sha))
+  const other = active.find((d) => !isThisCommits(d, inputs.sha))
+  if (other) {
+    throw new Refusal(`deployment group ${quote(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
+  }
+  const reading = await deps.gate.check(deps.signal)
+  if (deps.signal.aborted) throw new Refusal('the workflow was cancelled before any change')
+  if (mine?.deploymentId) {
+    const deploymentId = mine.deploymentId
+    log.info(`Attaching to this commit's deployment ${deploymentId} (${mine.status ?? '?'}) instead of starting another.`)
+    deps.onDeployment(deploymentId)
+    const stopAtOnce = attachedUnderFailingGate(reading, deploymentId)
+    let continued = false
+    if (!stopAtOnce && mine.status === 'Ready') {
+      await deps.writeClient.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: 'READY_WAIT' }))
+      log.info(`Continued deployment ${deploymentId}: traffic now moves to the replacement task set.`)
+      continued = true
+    }
+    return { deploymentId, continued, configName: mine.deploymentConfigName, stopAtOnce }
+  }
+  const problem = gateProblem(reading)
+  if (problem !== undefined) throw new Refusal(problem)
+  let current: string | undefined
+  if (platform === 'Lambda') {
+    const lv = await lambdaVersions(deps, inputs)
+    current = lv.current
+    versions.stable = current
+    if (lv.promoted) {
+      log.info(`Alias ${inputs.lambda?.functionName ?? ''}:${inputs.lambda?.alias ?? ''} already serves version ${current}: nothing to deploy.`)
+      return emptyOutcome('promoted', undefined, { weight: 100, stableVersion: current, targetVersion: current, platform })
+    }
+  }
+  let configName = await ensureConfig(deps.writeClient, platform, inputs.configChoice, (m) => log.info(m))
+  const routing =
+    inputs.configChoice.kind === 'group'
+      ? `the group's config ${groupInfo.deploymentConfigName ?? '?'}`
+      : `${configName ?? ''} (${describeRouting(inputs.configChoice.routing)})`
+  log.info(`Deploying ${describeTarget(inputs, current)} with ${routing}.`)
+  const deploymentId = await createDeployment(deps, inputs, group, revisionFor(inputs, current), configName)
+  configName ??= groupInfo.deploymentConfigName
+  log.info(`Created deployment ${deploymentId}: ${deploymentLink(deps.region, deploymentId)}`)
+  deps.onDeployment(deploymentId)
+  return { deploymentId, continued: false, configName, stopAtOnce: undefined }
+}
 
-  let deploymentId: string
-  let continued = false
-  let configName: string | undefined
-  // Set when this commit's deployment is already running and the gate forbids it: stop it at once.
-  let stopAtOnce: WatchEnd | undefined
+/** One deployment (Lambda or ECS): attach to this commit's active deployment or create one, watch it, conclude. */
+export async function releaseOne(deps: ReleaseDeps, inputs: CodeDeployInputs): Promise<CodeDeployOutcome> {
+  const platform = inputs.platform as ComputePlatform
+  const versions: Versions = { stable: undefined, target: inputs.lambda?.version ?? inputs.ecs?.taskDefinition }
+  let started: Started | CodeDeployOutcome
   try {
-    const groupInfo = await readGroup(deps.client, inputs.application, group, platform)
-    warnAboutRollbackConfig(groupInfo, (m) => log.warning(m))
-    const active = await activeDeployments(deps.client, inputs.application, group)
-    const mine = active.find((d) => isThisCommits(d, inputs.sha))
-    const other = active.find((d) => !isThisCommits(d, inputs.sha))
-    if (other) {
-      throw new Refusal(`deployment group ${quote(group)} already has an active deployment that is not this commit's: ${describeActive(other)}`)
-    }
-    const reading = await deps.gate.check(deps.signal)
-    if (deps.signal.aborted) throw new Refusal('the workflow was cancelled before any change')
-    if (mine?.deploymentId) {
-      deploymentId = mine.deploymentId
-      configName = mine.deploymentConfigName
-      log.info(`Attaching to this commit's deployment ${deploymentId} (${mine.status ?? '?'}) instead of starting another.`)
-      deps.onDeployment(deploymentId)
-      stopAtOnce = attachedUnderFailingGate(reading, deploymentId)
-      if (!stopAtOnce && mine.status === 'Ready') {
-        await deps.writeClient.send(new ContinueDeploymentCommand({ deploymentId, deploymentWaitType: 'READY_WAIT' }))
-        log.info(`Continued deployment ${deploymentId}: traffic now moves to the replacement task set.`)
-        continued = true
-      }
-    } else {
-      const problem = gateProblem(reading)
-      if (problem !== undefined) throw new Refusal(problem)
-      let current: string | undefined
-      if (platform === 'Lambda') {
-        const lv = await lambdaVersions(deps, inputs)
-        current = lv.current
-        versions.stable = current
-        if (lv.promoted) {
-          log.info(`Alias ${inputs.lambda?.functionName ?? ''}:${inputs.lambda?.alias ?? ''} already serves version ${current}: nothing to deploy.`)
-          return emptyOutcome('promoted', undefined, { weight: 100, stableVersion: current, targetVersion: current, platform })
-        }
-      }
-      configName = await ensureConfig(deps.writeClient, platform, inputs.configChoice, (m) => log.info(m))
-      const routing =
-        inputs.configChoice.kind === 'group'
-          ? `the group's config ${groupInfo.deploymentConfigName ?? '?'}`
-          : `${configName ?? ''} (${describeRouting(inputs.configChoice.routing)})`
-      log.info(`Deploying ${describeTarget(inputs, current)} with ${routing}.`)
-      deploymentId = await createDeployment(deps, inputs, group, revisionFor(inputs, current), configName)
-      configName ??= groupInfo.deploymentConfigName
-      log.info(`Created deployment ${deploymentId}: ${deploymentLink(deps.region, deploymentId)}`)
-      deps.onDeployment(deploymentId)
-    }
+    started = await startOne(deps, inputs, versions)
   } catch (error) {
-    if (error instanceof Refusal) return refusal(error.message)
+    if (error instanceof Refusal) return emptyOutcome('refused', error.message, { platform })
     throw error
   }
+  if ('result' in started) return started
+  return watchOne(deps, inputs, started, versions)
+}
 
+/** Watches a started deployment to its end and concludes; anything unexpected still stops it with rollback. */
+async function watchOne(deps: ReleaseDeps, inputs: CodeDeployInputs, started: Started, versions: Versions): Promise<CodeDeployOutcome> {
+  const group = inputs.groups[0] as string
+  const platform = inputs.platform as ComputePlatform
+  const { log } = deps
+  const { deploymentId, continued, configName, stopAtOnce } = started
   const refs: DeploymentRef[] = [{ id: deploymentId, group, kind: 'deployment', status: 'Created' }]
-  const watcher = new DeploymentWatcher(deps, deploymentId, { readTarget: true, holdOnReady: !continued })
+  // Lambda: the live weight comes from the alias's routing too, which the action may always read.
+  const alias =
+    inputs.lambda && deps.lambda
+      ? { lambda: deps.lambda, functionName: inputs.lambda.functionName, alias: inputs.lambda.alias, version: inputs.lambda.version }
+      : undefined
+  const watcher = new DeploymentWatcher(deps, deploymentId, { readTarget: true, holdOnReady: !continued, alias })
   try {
     const end = stopAtOnce ?? (await watcher.watch())
     const c = await conclude(deps, deploymentId, end, watcher.weight)

@@ -1,4 +1,5 @@
 import { checkWritePermissions } from '../aws/permissions.js'
+import { countCalls } from '../aws/call-counter.js'
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { lambdaClient } from '../aws/clients.js'
 import { cloudWatchClient } from '../aws/cloudwatch-client.js'
@@ -20,22 +21,6 @@ import { releaseOne, type ReleaseDeps } from './release.js'
 import { failureMessage, outcomeProgress, outputsOf, renderSummary } from './report.js'
 import { releaseServer } from './server-stages.js'
 
-interface Counted {
-  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void }
-}
-
-/** Counts every request a client sends (before retries), for "API calls per poll". */
-function count<T extends Counted>(client: T, counter: { n: number }): T {
-  client.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      counter.n += 1
-      return next(args)
-    },
-    { step: 'initialize', name: 'canaryCallCounter' },
-  )
-  return client
-}
-
 function what(inputs: CodeDeployInputs): string {
   const groups = inputs.groups.join(' → ')
   if (inputs.lambda) return `${inputs.lambda.functionName}:${inputs.lambda.alias} (${inputs.application}/${groups})`
@@ -48,10 +33,10 @@ export async function runCodeDeploy(config: Config, context: StepContext): Promi
   const inputs = readCodeDeployInputs(config, context.input)
   const region = config.region
   const counter = { n: 0 }
-  const client = count(codeDeployClient(region, 'poll'), counter)
-  const writeClient = count(codeDeployClient(region, 'write'), counter)
+  const client = countCalls(codeDeployClient(region, 'poll'), counter)
+  const writeClient = countCalls(codeDeployClient(region, 'write'), counter)
   const stopClient: CodeDeployClient = codeDeployClient(region, 'rollback')
-  const cloudWatch = count(cloudWatchClient(region), counter)
+  const cloudWatch = countCalls(cloudWatchClient(region), counter)
   const lambda = inputs.platform === 'Lambda' ? lambdaClient(region, 'poll') : undefined
   const alarms = alarmGateFor({ ...config, region }, cloudWatch, systemClock)
   // Lambda only: the versions come from the AppSpec (the alias's current version, and the target); the

@@ -7,54 +7,38 @@ import {
   type DeploymentInfo,
   type DeploymentTarget,
 } from '@aws-sdk/client-codedeploy'
+import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { describeWait, pollUntil } from '../aws/poll.js'
-import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
-import { DEFAULT_MAX_UNREADABLE, describeReading, type AlarmState, type Gate, type GateReading } from '../core/gate.js'
 import type { Log } from '../core/log.js'
-import type { PollRow } from './outcome.js'
-import { quote } from '../core/quote.js'
+import { type Snapshot, type Tracked, Watcher, type WatchDeps as ManagedWatchDeps, type WatchEnd as ManagedWatchEnd } from '../managed/watch.js'
 
+export { WATCH_MAX_MS } from '../managed/watch.js'
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
-/** A deployment is watched at most this long: GitHub's own limit for a job. */
-export const WATCH_MAX_MS = 6 * 60 * 60_000
 /** Following a rollback, a restore or another deployment's end lasts at most this long. */
 export const FOLLOW_MAX_MS = 60 * 60_000
 /** Reads in a row (each already retried by its client) that may fail before a follow gives up. */
 export const FOLLOW_MAX_UNREADABLE = 5
 
-export interface WatchDeps {
+export interface WatchDeps extends ManagedWatchDeps {
   /** Polls. */
   readonly client: CodeDeployClient
   /** StopDeployment and following the rollback: its own retry budget, never aborted by the cancel. */
   readonly stopClient: CodeDeployClient
-  readonly gate: Gate
-  readonly clock: Clock
-  readonly log: Log
-  readonly pollMs: number
-  /** Aborts on cancel. */
-  readonly signal: AbortSignal
-  readonly maxUnreadable?: number
-  /** Requests sent so far (all clients), to report API calls per poll. */
-  readonly calls?: () => number
 }
 
-export type WatchEnd =
-  | { readonly kind: 'succeeded'; readonly info: DeploymentInfo }
-  | { readonly kind: 'ready'; readonly info: DeploymentInfo }
-  /** Failed or Stopped by CodeDeploy (or by someone else). */
-  | { readonly kind: 'ended'; readonly info: DeploymentInfo }
-  /** A firing alarm, or (alarm undefined) a failing canary analysis. */
-  | { readonly kind: 'alarm'; readonly alarm: AlarmState | undefined; readonly reason: string; readonly detectedAt: number }
-  | { readonly kind: 'unreadable'; readonly reason: string; readonly detectedAt: number }
-  | { readonly kind: 'cancelled'; readonly reason: string; readonly detectedAt: number }
-  /** Still running after the watch's maximum wait: never left running unwatched, so it is stopped like an alarm. */
-  | { readonly kind: 'timed-out'; readonly reason: string; readonly detectedAt: number }
+export type WatchEnd = ManagedWatchEnd<DeploymentInfo>
 
 /** The new version's share of traffic in percent, from a Lambda or ECS deployment target. */
 export function targetWeight(target: DeploymentTarget | undefined): number | undefined {
-  const fraction = target?.lambdaTarget?.lambdaFunctionInfo?.targetVersionWeight
-  if (fraction !== undefined) return Math.round(fraction * 100 * 1000) / 1000
+  const raw = target?.lambdaTarget?.lambdaFunctionInfo?.targetVersionWeight
+  if (raw !== undefined) {
+    // AWS documents a percentage; CodeDeploy has been seen to report a fraction. Above 1 it can only
+    // be a percentage; at or below 1 it is read as a fraction. The alias's own routing (aliasWeight),
+    // read alongside, is preferred wherever it can be read, so this reading is the fallback.
+    const percent = raw > 1 ? raw : raw * 100
+    return Math.round(Math.min(100, percent) * 1000) / 1000
+  }
   const sets = target?.ecsTarget?.taskSetsInfo
   if (sets && sets.length > 0) {
     const green = sets.find((s) => s.taskSetLabel === 'Green') ?? sets[1]
@@ -70,168 +54,145 @@ export function instancesDone(info: DeploymentInfo | undefined): string | undefi
   return `${o.Succeeded ?? 0}/${total}${o.Failed ? ` (${o.Failed} failed)` : ''}`
 }
 
+/** The alias a Lambda deployment shifts, to learn the live weight from its routing configuration. */
+export interface AliasToRead {
+  readonly lambda: LambdaClient
+  readonly functionName: string
+  readonly alias: string
+  readonly version: string
+}
+
 /**
- * Follows one deployment: every `pollMs`, one GetDeployment, one target read (Lambda/ECS; the target
- * is listed once) and one read of the action's own alarms, in parallel. Ends on CodeDeploy's own end,
- * on Ready (when holding), on a firing or unreadable gate, or on a cancel. Never stops anything itself.
+ * The new version's share in percent from an alias's routing: its weight in AdditionalVersionWeights
+ * (a fraction), 100 once the alias points at it, 0 while it is not routed at all.
  */
-export class DeploymentWatcher {
-  readonly rows: PollRow[] = []
-  weight: number | undefined
-  info: DeploymentInfo | undefined
+export function aliasWeight(
+  alias: { FunctionVersion?: string | undefined; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> | undefined } | undefined },
+  version: string,
+): number {
+  const extra = alias.RoutingConfig?.AdditionalVersionWeights?.[version]
+  if (extra !== undefined) return Math.round(extra * 100 * 1000) / 1000
+  return alias.FunctionVersion === version ? 100 : 0
+}
+
+/**
+ * One CodeDeploy deployment as the shared watcher (src/managed/watch.ts) sees it: every poll one
+ * GetDeployment and, best effort, the new version's weight: from the alias's routing (Lambda; the
+ * action may always read it) and from the deployment target (listed once, then one
+ * GetDeploymentTarget per poll). When no weight can be learned, the analysis judges from the
+ * deployment's start rather than not at all.
+ */
+export class CodeDeployTracked implements Tracked<DeploymentInfo> {
   /** The deployment target as last read (Lambda, ECS). */
   target: DeploymentTarget | undefined
-  /** Requests in the latest poll: the steady state (the first poll also lists the target). */
-  lastCallsPerPoll: number | undefined
   private targetId: string | undefined
-  /** When the new version's current (non-zero) weight went live, as near as the polls can tell. */
-  private weightSince: number | undefined
-  private lastPollAt: number | undefined
-  private unreadableGate = 0
-  private unreadableDeployment = 0
+  private warnedUnknown = false
 
   constructor(
     private readonly deps: WatchDeps,
-    readonly deploymentId: string,
-    private readonly options: {
-      readonly readTarget: boolean
-      readonly holdOnReady: boolean
-      /** The longest the watch lasts; GitHub ends any job after 6 h, so by default it never ends first. */
-      readonly maxWaitMs?: number
-    },
+    readonly id: string,
+    private readonly options: { readonly readTarget: boolean; readonly holdOnReady: boolean; readonly alias?: AliasToRead | undefined },
   ) {}
 
-  async watch(): Promise<WatchEnd> {
-    const { clock, signal, pollMs } = this.deps
-    const maxWaitMs = this.options.maxWaitMs ?? WATCH_MAX_MS
-    const end = await pollUntil({ clock, intervalMs: pollMs, maxWaitMs, signal }, () => this.poll())
-    if (end.kind === 'done') return end.value
-    if (end.kind === 'aborted') return this.cancelled()
-    const status = this.info?.status ?? 'unread'
-    return {
-      kind: 'timed-out',
-      reason: `deployment ${this.deploymentId} was still ${status} after ${describeWait(end.waitedMs)} of watching (at most ${describeWait(maxWaitMs)})`,
-      detectedAt: clock.now(),
-    }
-  }
-
-  /** One poll: the deployment, its target and the gate, in parallel. Undefined: keep watching. */
-  private async poll(): Promise<WatchEnd | undefined> {
-    const { clock, signal, log } = this.deps
-    const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
-    const before = this.deps.calls?.()
-    const pollStartedAt = clock.now()
-    // The analysis window starts when the new version's current weight went live: at the latest, the poll before it was seen.
-    const context = this.weightSince === undefined ? undefined : { stageStartedAt: this.weightSince }
-    const [deployment, weight, reading] = await Promise.all([this.readDeployment(), this.readWeight(), this.deps.gate.check(signal, context)])
-    const after = this.deps.calls?.()
-    if (before !== undefined && after !== undefined) this.lastCallsPerPoll = after - before
-    if (weight !== undefined && weight !== this.weight) {
-      this.weightSince = weight > 0 ? (this.lastPollAt ?? pollStartedAt) : undefined
-      // Each traffic step is a stage: its unreadable reads start from zero, as in alias mode.
-      this.unreadableGate = 0
-    }
-    this.lastPollAt = pollStartedAt
-    if (weight !== undefined) this.weight = weight
-    if (!(deployment instanceof Error)) this.info = deployment
-    this.record(deployment, reading)
-
-    if (reading.status === 'fail') {
-      const alarm = reading.firing[0]
-      const reason = alarm ? `alarm ${quote(alarm.name)} is ${alarm.state}: ${alarm.reason}` : (reading.reason ?? 'the gate failed')
-      return { kind: 'alarm', alarm, reason, detectedAt: pollStartedAt }
-    }
-    if (reading.status === 'inconclusive') {
-      // At most `max` unreadable reads per traffic step in total: a good read in between does not
-      // forgive the earlier ones, so a gate unreadable on every other poll still stops the deployment.
-      this.unreadableGate += 1
-      log.warning(`Alarms unreadable (${this.unreadableGate}/${max} at this traffic step): ${describeReading(reading)}`)
-      if (this.unreadableGate >= max) {
-        return { kind: 'unreadable', reason: `alarms unreadable on ${max} polls at this traffic step: ${describeReading(reading)}`, detectedAt: pollStartedAt }
-      }
-    }
-
-    if (deployment instanceof Error) {
-      this.unreadableDeployment += 1
-      log.warning(`Could not read deployment ${this.deploymentId} (${this.unreadableDeployment}/${max}): ${deployment.message}`)
-      if (this.unreadableDeployment >= max) {
-        return {
-          kind: 'unreadable',
-          reason: `deployment ${this.deploymentId} unreadable for ${max} polls in a row: ${deployment.message}`,
-          detectedAt: clock.now(),
-        }
-      }
-      return undefined
-    }
-    this.unreadableDeployment = 0
+  async read(signal: AbortSignal): Promise<Snapshot<DeploymentInfo>> {
+    const [deployment, fromTarget, fromAlias] = await Promise.all([this.readDeployment(signal), this.readTargetWeight(signal), this.readAliasWeight(signal)])
     const status = deployment.status ?? ''
-    if (status === 'Succeeded') return { kind: 'succeeded', info: deployment }
-    if (status === 'Failed' || status === 'Stopped') return { kind: 'ended', info: deployment }
-    if (status === 'Ready' && this.options.holdOnReady) return { kind: 'ready', info: deployment }
-    return undefined
-  }
-
-  private cancelled(): WatchEnd {
-    const reason = this.deps.signal.reason instanceof Error ? this.deps.signal.reason.message : 'the workflow was cancelled'
-    return { kind: 'cancelled', reason: `the workflow was cancelled (${reason})`, detectedAt: this.deps.clock.now() }
-  }
-
-  private async readDeployment(): Promise<DeploymentInfo | Error> {
-    try {
-      const { deploymentInfo } = await this.deps.client.send(new GetDeploymentCommand({ deploymentId: this.deploymentId }), {
-        abortSignal: this.deps.signal,
-      })
-      if (!deploymentInfo) return new Error('GetDeployment returned no deploymentInfo')
-      return deploymentInfo
-    } catch (error) {
-      if (this.deps.signal.aborted) throw error
-      return error instanceof Error ? error : new Error(errorMessage(error))
+    const phase =
+      status === 'Succeeded'
+        ? 'succeeded'
+        : status === 'Failed' || status === 'Stopped'
+          ? 'ended'
+          : status === 'Ready' && this.options.holdOnReady
+            ? 'paused'
+            : 'running'
+    // The alias is the traffic itself; a target that already shows a shift the alias does not (yet) is taken too.
+    const weight = fromAlias !== undefined && (fromAlias > 0 || fromTarget === undefined) ? fromAlias : fromTarget
+    const unknown = weight === undefined && (this.options.readTarget || this.options.alias !== undefined) && phase === 'running'
+    if (unknown && !this.warnedUnknown) {
+      this.warnedUnknown = true
+      this.deps.log.warning(
+        `The new version's share of traffic cannot be read (neither the alias's routing nor the deployment target): the canary analysis judges from the deployment's start.`,
+      )
     }
+    return {
+      info: deployment,
+      status: status || '?',
+      phase,
+      weight,
+      // Unknown weight: one stage from the deployment's start, so the analysis still judges (issue 20).
+      ...(unknown ? { step: 'since the deployment started', liveSince: deployment.createTime?.getTime() } : {}),
+      instances: instancesDone(deployment),
+    }
+  }
+
+  private async readDeployment(signal: AbortSignal): Promise<DeploymentInfo> {
+    const { deploymentInfo } = await this.deps.client.send(new GetDeploymentCommand({ deploymentId: this.id }), { abortSignal: signal })
+    if (!deploymentInfo) throw new Error('GetDeployment returned no deploymentInfo')
+    return deploymentInfo
   }
 
   /** ListDeploymentTargets until the target appears (once), then one GetDeploymentTarget per poll. Best effort. */
-  private async readWeight(): Promise<number | undefined> {
+  private async readTargetWeight(signal: AbortSignal): Promise<number | undefined> {
     if (!this.options.readTarget) return undefined
-    const opts = { abortSignal: this.deps.signal }
+    const opts = { abortSignal: signal }
     try {
       if (this.targetId === undefined) {
-        const { targetIds } = await this.deps.client.send(new ListDeploymentTargetsCommand({ deploymentId: this.deploymentId }), opts)
+        const { targetIds } = await this.deps.client.send(new ListDeploymentTargetsCommand({ deploymentId: this.id }), opts)
         this.targetId = targetIds?.[0]
         if (this.targetId === undefined) return undefined
       }
-      const { deploymentTarget } = await this.deps.client.send(
-        new GetDeploymentTargetCommand({ deploymentId: this.deploymentId, targetId: this.targetId }),
-        opts,
-      )
+      const { deploymentTarget } = await this.deps.client.send(new GetDeploymentTargetCommand({ deploymentId: this.id, targetId: this.targetId }), opts)
       if (deploymentTarget) this.target = deploymentTarget
       return targetWeight(deploymentTarget)
     } catch (error) {
-      if (this.deps.signal.aborted) throw error
+      if (signal.aborted) throw error
       this.deps.log.info(`Could not read the deployment's target: ${errorMessage(error)}`)
       return undefined
     }
   }
 
-  private record(deployment: DeploymentInfo | Error, reading: GateReading): void {
-    const status = deployment instanceof Error ? 'unreadable' : (deployment.status ?? '?')
-    const instances = deployment instanceof Error ? undefined : instancesDone(deployment)
-    const gate = reading.status === 'pass' ? (reading.alarms.length === 0 ? '–' : 'OK') : reading.status === 'fail' ? 'ALARM' : 'unreadable'
-    const weight = this.weight
-    const last = this.rows.at(-1)
-    if (
-      last &&
-      last.deploymentId === this.deploymentId &&
-      last.status === status &&
-      last.weight === weight &&
-      last.instances === instances &&
-      last.gate === gate
-    ) {
-      last.polls += 1
-    } else {
-      this.rows.push({ at: reading.at, deploymentId: this.deploymentId, status, weight, instances, gate, polls: 1 })
+  /** GetAlias: the live routing the deployment moves. Best effort. */
+  private async readAliasWeight(signal: AbortSignal): Promise<number | undefined> {
+    const alias = this.options.alias
+    if (!alias) return undefined
+    try {
+      const out = await alias.lambda.send(new GetAliasCommand({ FunctionName: alias.functionName, Name: alias.alias }), { abortSignal: signal })
+      return aliasWeight(out, alias.version)
+    } catch (error) {
+      if (signal.aborted) throw error
+      this.deps.log.info(`Could not read alias ${alias.functionName}:${alias.alias}: ${errorMessage(error)}`)
+      return undefined
     }
-    const traffic = weight !== undefined ? `, ${weight}% on the new version` : instances !== undefined ? `, ${instances} instances done` : ''
-    this.deps.log.info(`${this.deploymentId}: ${status}${traffic}; gate: ${describeReading(reading)}`)
+  }
+}
+
+/**
+ * Follows one deployment with the shared watcher: every `pollMs`, one GetDeployment, the weight
+ * reads (Lambda/ECS) and one read of the action's own alarms, in parallel. Ends on CodeDeploy's own
+ * end, on Ready (when holding), on a firing or unreadable gate, or on a cancel. Never stops anything itself.
+ */
+export class DeploymentWatcher extends Watcher<DeploymentInfo> {
+  private readonly source: CodeDeployTracked
+
+  constructor(
+    deps: WatchDeps,
+    readonly deploymentId: string,
+    options: {
+      readonly readTarget: boolean
+      readonly holdOnReady: boolean
+      readonly alias?: AliasToRead | undefined
+      /** The longest the watch lasts; GitHub ends any job after 6 h, so by default it never ends first. */
+      readonly maxWaitMs?: number
+    },
+  ) {
+    const tracked = new CodeDeployTracked(deps, deploymentId, options)
+    super(deps, tracked, options.maxWaitMs)
+    this.source = tracked
+  }
+
+  /** The deployment target as last read (Lambda, ECS). */
+  get target(): DeploymentTarget | undefined {
+    return this.source.target
   }
 }
 

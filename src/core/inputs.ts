@@ -35,6 +35,8 @@ export interface Config {
   readonly codeDeploy: boolean
   /** Set when listener is given: an Application Load Balancer's forward action moves the traffic (src/alb/inputs.ts reads the rest). */
   readonly alb: boolean
+  /** Set when service is given: Amazon ECS moves the traffic with its own strategy (src/ecs/inputs.ts reads the rest). */
+  readonly ecs: boolean
   /** Whether `stages` was given (CodeDeploy then uses the group's own config when it was not). */
   readonly stagesGiven: boolean
   readonly github: {
@@ -220,24 +222,28 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   }
   const alb = get('listener') !== ''
   if (alb && codeDeploy) throw new InputError('listener', 'cannot be combined with codedeploy-application: pick one way to move traffic')
+  const ecs = get('service') !== ''
+  if (ecs && (alb || codeDeploy)) {
+    throw new InputError('service', `cannot be combined with ${alb ? 'listener' : 'codedeploy-application'}: pick one way to move traffic`)
+  }
   const alias = parseAlias(get('alias') || 'live', 'alias')
   // CodeDeploy's ECS and EC2/on-prem platforms name no function; the Lambda platform checks for one. ALB mode names target groups.
-  const functions = parseFunctionList(get('function-name'), alias, !codeDeploy && !alb)
+  const functions = parseFunctionList(get('function-name'), alias, !codeDeploy && !alb && !ecs)
   const versions = parseVersions(get('version'), functions.length)
-  if (mode !== 'rollback' && !codeDeploy && !alb && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
+  if (mode !== 'rollback' && !codeDeploy && !alb && !ecs && versions.includes(undefined)) throw new InputError('version', 'is required in deploy mode')
   const targets = functions.map((fn, i) => ({ ...fn, version: versions[i] }))
 
   let stages: Stage[]
   const stagesGiven = get('stages') !== ''
   try {
-    stages = parseStages(get('stages') || 'Canary10Percent5Minutes', { users: alb })
+    stages = parseStages(get('stages') || 'Canary10Percent5Minutes', { users: alb || ecs })
   } catch (error) {
     if (error instanceof StageSyntaxError) throw new InputError('stages', error.message)
     throw error
   }
 
   const alarms = parseAlarmList(read('alarms'))
-  const pollMs = parsePollInterval(get('poll-interval') || (codeDeploy ? '15s' : '10s'))
+  const pollMs = parsePollInterval(get('poll-interval') || (codeDeploy || ecs ? '15s' : '10s'))
   const insufficientData = oneOf('insufficient-data', get('insufficient-data') || 'alarm', POLICIES)
   const analysis: AnalysisSettings = {
     compare: parseAnalysis(get('analysis') || 'errors'),
@@ -260,7 +266,9 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   const github = {
     status: githubStatus,
     token: read('github-token').trim(),
-    environment: get('github-environment') || `${firstTarget?.functionName.split(':function:').at(-1) ?? ''}:${firstTarget?.alias ?? ''}`,
+    environment:
+      get('github-environment') ||
+      (ecs ? (get('service').split('/').at(-1) ?? '') : `${firstTarget?.functionName.split(':function:').at(-1) ?? ''}:${firstTarget?.alias ?? ''}`),
   }
 
   return {
@@ -276,6 +284,7 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
     region,
     codeDeploy,
     alb,
+    ecs,
     stagesGiven,
   }
 }

@@ -32,11 +32,17 @@ export interface SavedAlb {
   readonly users: readonly UserCondition[]
 }
 
+/** An ECS service deployment main started (or attached to) and did not see settle. */
+export interface SavedEcs {
+  readonly deploymentArn: string
+}
+
 export interface SavedRollout {
   readonly region: string
   readonly aliases: readonly SavedAlias[]
   readonly codeDeploy?: SavedDeployment
   readonly alb?: SavedAlb
+  readonly ecs?: SavedEcs
 }
 
 /** Saved first thing by main: marks that main started (the post step has its own entry, dist/post.js). */
@@ -63,6 +69,7 @@ export function parseSavedRollout(text: string): SavedRollout | undefined {
       if (restoreValid) return value as SavedRollout
       return { region: value.region, aliases: value.aliases, codeDeploy: { deploymentId: value.codeDeploy.deploymentId } }
     }
+    if (value.ecs !== undefined) return nonEmpty(value.ecs.deploymentArn) ? (value as SavedRollout) : undefined
     if (value.alb !== undefined) {
       const { listener, stableArn, canaryArn, users } = value.alb
       return [listener, stableArn, canaryArn].every(nonEmpty) && Array.isArray(users) ? (value as SavedRollout) : undefined

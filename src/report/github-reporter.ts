@@ -120,23 +120,34 @@ function owningRepo(repository: string | undefined): { owner: string; repo: stri
   return { owner: match[1], repo: match[2] }
 }
 
-export async function createReporter(options: ReporterOptions): Promise<Reporter> {
-  const env = options.env ?? process.env
-  const url = runUrl(env)
-  const { mode, log } = options
-  if (mode === 'none') return noopReporter(url)
+/** Where and as whom reports go, once the inputs and the environment allow reporting at all. */
+interface Destination {
+  readonly token: string
+  readonly target: { readonly owner: string; readonly repo: string }
+  readonly sha: string
+  readonly url: string
+  readonly baseUrl: string
+  readonly timeoutMs: number
+  readonly permission: string
+}
 
+/** Hides the token in anything logged. */
+function redactor(token: string): (text: string) => string {
+  return (text) => (token ? text.split(token).join('***') : text)
+}
+
+/** The destination, or undefined (with the warning said) when nothing can be reported: no token, or not in GitHub Actions. */
+function destinationOf(options: ReporterOptions, mode: Exclude<GitHubStatusMode, 'none'>, url: string): Destination | undefined {
+  const env = options.env ?? process.env
   const token = options.token
-  const redact = (text: string): string => (token ? text.split(token).join('***') : text)
-  const warn = (message: string): void => log.warning(redact(message))
+  const warn = (message: string): void => options.log.warning(redactor(token)(message))
   const permission = REQUIRED_PERMISSION[mode]
   const what = mode === 'commit' ? 'commit status' : 'deployment status'
-
   if (!token.trim()) {
     warn(
       `github-status is '${mode}' but no GitHub token was given, so no ${what} will be reported. Pass github-token (the default is the workflow's token) and grant the job \`permissions: ${permission}\`.`,
     )
-    return noopReporter(url)
+    return undefined
   }
   const target = owningRepo(env['GITHUB_REPOSITORY'])
   const sha = env['GITHUB_SHA']?.trim() ?? ''
@@ -144,43 +155,101 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     warn(
       `github-status is '${mode}' but GITHUB_REPOSITORY or GITHUB_SHA is missing or malformed (not running in GitHub Actions?), so no ${what} will be reported.`,
     )
-    return noopReporter(url)
+    return undefined
+  }
+  const baseUrl = (env['GITHUB_API_URL']?.trim() || 'https://api.github.com').replace(/\/+$/, '')
+  return { token, target, sha, url, baseUrl, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, permission }
+}
+
+export async function createReporter(options: ReporterOptions): Promise<Reporter> {
+  const url = runUrl(options.env ?? process.env)
+  const { mode } = options
+  if (mode === 'none') return noopReporter(url)
+  const destination = destinationOf(options, mode, url)
+  if (!destination) return noopReporter(url)
+  const reporter = new GitHubReporter(options, mode, destination)
+  return { runUrl: url, report: (progress) => reporter.report(progress) }
+}
+
+/**
+ * Commit statuses or deployment statuses for one run: one request at a time, in call order; a
+ * permission or not-found answer, or three transient failures in a row, turn reporting off. Never throws.
+ */
+class GitHubReporter {
+  private octokit: Octokit | undefined
+  private stopped = false
+  private transientFailures = 0
+  private deploymentId: number | undefined
+  private queue: Promise<void> = Promise.resolve()
+  private readonly redact: (text: string) => string
+  private readonly action: string
+
+  constructor(
+    private readonly options: ReporterOptions,
+    private readonly mode: Exclude<GitHubStatusMode, 'none'>,
+    private readonly to: Destination,
+  ) {
+    this.redact = redactor(to.token)
+    this.action = mode === 'commit' ? `set the commit status ${options.context}` : `report to the ${options.environment} deployment`
   }
 
-  const baseUrl = (env['GITHUB_API_URL']?.trim() || 'https://api.github.com').replace(/\/+$/, '')
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const description = (text: string): string => truncateDescription(redact(text))
-  const request = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(timeoutMs) })
+  // One request at a time, in call order: the deployment is created once even when reports overlap.
+  report(progress: RolloutProgress): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      if (this.stopped) return
+      try {
+        await (this.mode === 'commit' ? this.sendCommitStatus(progress) : this.sendDeploymentStatus(progress))
+        this.transientFailures = 0
+      } catch (error) {
+        try {
+          this.fail(error)
+        } catch {
+          // a logger that throws must not break the rollout either
+        }
+      }
+    })
+    return this.queue
+  }
 
-  let octokit: Octokit | undefined
-  const client = async (): Promise<Octokit> => {
-    if (octokit) return octokit
+  private warn(message: string): void {
+    this.options.log.warning(this.redact(message))
+  }
+
+  private description(text: string): string {
+    return truncateDescription(this.redact(text))
+  }
+
+  private request(): { signal: AbortSignal } {
+    return { signal: AbortSignal.timeout(this.to.timeoutMs) }
+  }
+
+  private async client(): Promise<Octokit> {
+    if (this.octokit) return this.octokit
     const { getOctokit: create } = await import('@actions/github')
+    const { log } = this.options
     // baseUrl is explicit: @actions/github reads GITHUB_API_URL from process.env only once, when it is first imported.
     // Octokit's own log (deprecation notices) goes through the redaction too; debug and info are dropped.
-    octokit = create(token, {
-      baseUrl,
+    this.octokit = create(this.to.token, {
+      baseUrl: this.to.baseUrl,
       log: {
         debug: () => {},
         info: () => {},
-        warn: (message: string) => log.info(redact(`GitHub API: ${message}`)),
-        error: (message: string) => log.info(redact(`GitHub API: ${message}`)),
+        warn: (message: string) => log.info(this.redact(`GitHub API: ${message}`)),
+        error: (message: string) => log.info(this.redact(`GitHub API: ${message}`)),
       },
     })
-    return octokit
+    return this.octokit
   }
 
-  let stopped = false
-  let transientFailures = 0
-  let deploymentId: number | undefined
-
-  const fail = (action: string, error: unknown): void => {
+  private fail(error: unknown): void {
+    const { action } = this
+    const { permission, target, sha } = this.to
     const { status, message } = describeFailure(error)
     const http = status === undefined ? message : `HTTP ${status}: ${message}`
     if (status === 401 || status === 403) {
-      stopped = true
+      this.stopped = true
       const rateLimited = status === 403 && /rate limit/i.test(message)
-      warn(
+      this.warn(
         rateLimited
           ? `Could not ${action} (${http}). GitHub reporting is off for the rest of this run.`
           : `Could not ${action} (${http}). The job's token needs \`permissions: ${permission}\`` +
@@ -189,38 +258,41 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
       return
     }
     if (status === 404 || status === 422) {
-      stopped = true
-      warn(
+      this.stopped = true
+      this.warn(
         `Could not ${action} (${http}). Check that the token can reach ${target.owner}/${target.repo} with \`permissions: ${permission}\` and that commit ${sha.slice(0, 12)} is pushed. GitHub reporting is off for the rest of this run.`,
       )
       return
     }
-    transientFailures += 1
-    if (transientFailures >= MAX_TRANSIENT_FAILURES) {
-      stopped = true
-      warn(`Could not ${action} (${http}); ${transientFailures} failures in a row, so GitHub reporting is off for the rest of this run.`)
+    this.transientFailures += 1
+    if (this.transientFailures >= MAX_TRANSIENT_FAILURES) {
+      this.stopped = true
+      this.warn(`Could not ${action} (${http}); ${this.transientFailures} failures in a row, so GitHub reporting is off for the rest of this run.`)
     } else {
-      warn(`Could not ${action} (${http}); the rollout goes on.`)
+      this.warn(`Could not ${action} (${http}); the rollout goes on.`)
     }
   }
 
-  const sendCommitStatus = async (progress: RolloutProgress): Promise<void> => {
-    const api = await client()
+  private async sendCommitStatus(progress: RolloutProgress): Promise<void> {
+    const api = await this.client()
+    const { target, sha, url } = this.to
     await api.rest.repos.createCommitStatus({
       owner: target.owner,
       repo: target.repo,
       sha,
       state: progress.state === 'in_progress' ? 'pending' : progress.state,
-      context: options.context,
-      description: description(progress.description),
+      context: this.options.context,
+      description: this.description(progress.description),
       ...(url ? { target_url: url } : {}),
-      request: request(),
+      request: this.request(),
     })
   }
 
-  const sendDeploymentStatus = async (progress: RolloutProgress): Promise<void> => {
-    const api = await client()
-    if (deploymentId === undefined) {
+  private async sendDeploymentStatus(progress: RolloutProgress): Promise<void> {
+    const api = await this.client()
+    const { options } = this
+    const { target, sha, url } = this.to
+    if (this.deploymentId === undefined) {
       const created = await api.rest.repos.createDeployment({
         owner: target.owner,
         repo: target.repo,
@@ -228,56 +300,32 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
         environment: options.environment,
         auto_merge: false,
         required_contexts: [],
-        description: description(progress.description),
+        description: this.description(progress.description),
         ...(options.productionEnvironment === undefined ? {} : { production_environment: options.productionEnvironment }),
-        request: request(),
+        request: this.request(),
       })
       const id = (created.data as { id?: unknown }).id
       if (typeof id !== 'number') {
         // 202 (a merge happened instead): cannot happen with auto_merge false, but never post to a deployment that does not exist.
-        stopped = true
+        this.stopped = true
         const message = (created.data as { message?: unknown }).message
-        warn(
+        this.warn(
           `GitHub did not create a deployment (HTTP ${created.status}${typeof message === 'string' ? `: ${message}` : ''}). GitHub reporting is off for the rest of this run.`,
         )
         return
       }
-      deploymentId = id
-      log.info(`Created GitHub deployment ${id} for environment ${options.environment}.`)
+      this.deploymentId = id
+      options.log.info(`Created GitHub deployment ${id} for environment ${options.environment}.`)
     }
     await api.rest.repos.createDeploymentStatus({
       owner: target.owner,
       repo: target.repo,
-      deployment_id: deploymentId,
+      deployment_id: this.deploymentId,
       state: progress.state,
-      description: description(progress.description),
+      description: this.description(progress.description),
       environment: options.environment,
       ...(url ? { log_url: url } : {}),
-      request: request(),
+      request: this.request(),
     })
   }
-
-  const send = mode === 'commit' ? sendCommitStatus : sendDeploymentStatus
-  const action = mode === 'commit' ? `set the commit status ${options.context}` : `report to the ${options.environment} deployment`
-
-  // One request at a time, in call order: the deployment is created once even when reports overlap.
-  let queue: Promise<void> = Promise.resolve()
-  const report = (progress: RolloutProgress): Promise<void> => {
-    queue = queue.then(async () => {
-      if (stopped) return
-      try {
-        await send(progress)
-        transientFailures = 0
-      } catch (error) {
-        try {
-          fail(action, error)
-        } catch {
-          // a logger that throws must not break the rollout either
-        }
-      }
-    })
-    return queue
-  }
-
-  return { runUrl: url, report }
 }
