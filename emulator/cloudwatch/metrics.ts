@@ -1,6 +1,7 @@
 // CloudWatch metric storage, PutMetricData and GetMetricData (MetricStat queries), from the API model
 // (botocore cloudwatch 2010-08-01) and the GetMetricData documentation.
 import { ApiError } from '../service.js'
+import { MetricDelivery, isAwsNamespace, minuteOf } from './delivery.js'
 
 export interface StatisticSet {
   sampleCount: number
@@ -16,7 +17,7 @@ export interface StoredDatapoint {
   /** Dimensions as `Name=Value` pairs sorted by name: a metric is its exact dimension set. */
   dimensionKey: string
   at: number
-  /** When CloudWatch would show it: `at` plus the publishing delay. */
+  /** When CloudWatch would show it: `at` plus the publishing delay (and, once stored, the delivery delay). */
   visibleAt: number
   values?: number[]
   set?: StatisticSet
@@ -45,16 +46,37 @@ const seriesKey = (namespace: unknown, metricName: unknown, dimensions: string):
 export class MetricStore {
   /** Datapoints by metric (namespace, name and exact dimension set). */
   private readonly series = new Map<string, StoredDatapoint[]>()
+  /** How late each series' datapoints become readable (delivery.ts); none unless configured. */
+  readonly delivery = new MetricDelivery()
 
   reset(): void {
     this.series.clear()
+    this.delivery.reset()
   }
 
+  /**
+   * Stores a datapoint, as CloudWatch ingests it: an AWS service's datapoint is stamped with its minute
+   * (standard resolution) and its arrival is delayed per series. Every publisher (the simulated Lambda
+   * and ALB traffic, PutMetricData) comes through here, so the delay applies to all alike.
+   */
   add(point: StoredDatapoint): void {
     const key = seriesKey(point.namespace, point.metricName, point.dimensionKey)
+    const stored = { ...point }
+    if (isAwsNamespace(point.namespace)) stored.at = minuteOf(point.at)
+    if (this.delivery.applies(point.namespace)) {
+      const dims = new Map(
+        point.dimensionKey === ''
+          ? []
+          : point.dimensionKey.split('\u0000').map((pair) => {
+              const i = pair.indexOf('=')
+              return [pair.slice(0, i), pair.slice(i + 1)] as [string, string]
+            }),
+      )
+      stored.visibleAt = point.visibleAt + this.delivery.delayFor(key, point.metricName, dims, point.at)
+    }
     const list = this.series.get(key)
-    if (list) list.push(point)
-    else this.series.set(key, [point])
+    if (list) list.push(stored)
+    else this.series.set(key, [stored])
   }
 
   /** Every stored datapoint (tests and the control API). */
