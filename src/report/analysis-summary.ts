@@ -1,7 +1,7 @@
 /** The canary analysis in the job summary: per-stage figures for both versions, the verdict, and why a rollback happened. */
 import type { StageRecord } from '../core/engine.js'
-import type { StageAnalysis, SubjectReport } from '../gates/analysis/gate.js'
-import { ms, percent, type SeriesStats, type Verdict } from '../gates/analysis/rule.js'
+import { percent, type SeriesStats } from '../gates/analysis/evidence.js'
+import type { StageAnalysis, SubjectReport, Verdict } from '../gates/analysis/gate.js'
 
 export interface AnalysisSummary {
   /** The settings in words, e.g. `errors (tolerance 1%), min-invocations 0`. */
@@ -21,7 +21,7 @@ const short = (noun: string): string => noun.slice(0, 3)
 
 export function seriesCell(stats: SeriesStats, withDuration: boolean, noun = 'invocations'): string {
   const rate = stats.requests > 0 ? ` (${percent(stats.errors / stats.requests)})` : ''
-  return `${stats.requests} ${short(noun)}, ${stats.errors} err${rate}${withDuration ? `, p99 ${ms(stats.p99)}` : ''}`
+  return `${stats.requests} ${short(noun)}, ${stats.errors} err${rate}${withDuration && stats.slow !== undefined ? `, ${stats.slow} slow` : ''}`
 }
 
 /** The report a stage row shows: its only subject, or in a fleet the worst one (named). */
@@ -42,7 +42,8 @@ export function analysisCells(summary: AnalysisSummary, stage: StageRecord): str
   const { judgement, subject } = found.report
   const withDuration = judgement.duration !== undefined
   const noun = summary.noun ?? 'invocations'
-  const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''}`
+  const minutes = ` · ${judgement.minutes} min judged`
+  const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''}${minutes}`
   return ` ${seriesCell(judgement.canary, withDuration, noun)} | ${seriesCell(judgement.stable, withDuration, noun)} | ${verdict} |`
 }
 
@@ -53,13 +54,8 @@ export function analysisNotes(summary: AnalysisSummary, stages: readonly StageRe
     const analysis = stage.startedAt === undefined ? undefined : summary.stages.get(stage.startedAt)
     for (const { subject, judgement } of analysis?.reports ?? []) {
       if (judgement.verdict === 'fail') {
-        const { canary, stable } = judgement
-        const figures = judgement.errors?.failed
-          ? `version ${subject.canaryVersion} failed ${canary.errors} of ${canary.requests} ${summary.noun ?? 'invocations'} (${percent(canary.errors / Math.max(1, canary.requests))}) ` +
-            `while version ${subject.stableVersion} failed ${stable.errors} of ${stable.requests} (${percent(stable.errors / Math.max(1, stable.requests))}), ` +
-            `in the same window; a difference this large by chance has a probability of ${judgement.errors.pValue.toExponential(1)}`
-          : `version ${subject.canaryVersion}'s p99 duration was ${ms(canary.p99)} against ${ms(stable.p99)} for version ${subject.stableVersion}, in the same window`
-        lines.push(`**Canary analysis rolled back ${subject.label} in stage ${index + 1}:** ${figures}.`, '')
+        // The reason quotes the figures the test judged: this release's settled minutes, both versions alike.
+        lines.push(`**Canary analysis rolled back ${subject.label} in stage ${index + 1}:** ${judgement.reason ?? 'canary worse than stable'}.`, '')
       } else if (judgement.verdict === 'no-data') {
         lines.push(`> [!NOTE]\n> No traffic reached either version of ${subject.label} during stage ${index + 1}: its evidence was its alarms alone.`, '')
       }
