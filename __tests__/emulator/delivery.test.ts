@@ -148,6 +148,36 @@ describe('issue 20: CloudWatch delivers Lambda metrics as one-minute datapoints,
   })
 })
 
+describe('issue 20: the statistics the latency test reads (trimmed count, percentile rank, trimmed mean)', () => {
+  const over = (stat: string): number | undefined => {
+    const metrics = new MetricStore()
+    const values = Array.from({ length: 100 }, (_, i) => i + 1)
+    metrics.putMetricData({ Namespace: 'App/Api', MetricData: [{ MetricName: 'Latency', Values: values, Timestamp: T0 / 1000 }] }, T0)
+    const out = metrics.getMetricData(
+      {
+        StartTime: T0 / 1000,
+        EndTime: (T0 + MINUTE) / 1000,
+        MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: 'App/Api', MetricName: 'Latency' }, Period: 60, Stat: stat } }],
+      },
+      T0 + MINUTE,
+    ) as { MetricDataResults: { Values: number[] }[] }
+    return out.MetricDataResults[0]?.Values[0]
+  }
+
+  it('counts the calls above a threshold (lower bound exclusive, upper inclusive), as CloudWatch defines them', () => {
+    expect(over('TC(90:)')).toBe(10)
+    expect(over('TC(0.25:)')).toBe(100)
+    expect(over('TC(:10)')).toBe(10)
+    expect(over('TC(10:20)')).toBe(10)
+    expect(over('PR(:30)')).toBe(30)
+    expect(over('TM(90:)')).toBe(95.5)
+    expect(over('tc90')).toBe(90)
+    expect(over('TC(90%:)')).toBe(10)
+    expect(over('TM(200:)')).toBeUndefined()
+    expect(over('TC(200:)')).toBe(0)
+  })
+})
+
 describe('issue 20: a shared error spike hits both versions alike', () => {
   it('fails both versions’ calls at the spike’s rate for its 60 s only', () => {
     const { metrics, streams } = simulated(0.5, { rate: 50, errorRate: 0.01 })
@@ -245,10 +275,19 @@ describe('issue 20: the control API sets delivery and spikes', () => {
               Stat: 'Sum',
             },
           },
+          {
+            Id: 'slow',
+            MetricStat: {
+              Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [{ Name: 'FunctionName', Value: 'pay' }] },
+              Period: 60,
+              Stat: 'TC(100:)',
+            },
+          },
         ],
       }),
     )
     expect(answer.MetricDataResults?.[0]?.Values).toEqual([])
+    expect(answer.MetricDataResults?.[1]?.Values).toEqual([])
     // Stored, with their arrival ten minutes out.
     expect(emu.state.cloudwatch.metrics.all().length).toBeGreaterThan(0)
     expect((await control.metricDelivery()).delayMs).toBe(10 * MINUTE)
