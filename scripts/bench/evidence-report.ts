@@ -87,9 +87,11 @@ export function measureEvidence(log: (line: string) => void): EvidenceResult {
 // ---- figures ----
 
 const pct = (x: number): string => `${(x * 100).toFixed(x > 0 && x < 0.001 ? 2 : 1)}%`
+const zero = (x: number): string => (x === 0 ? '0' : pct(x))
 const secs = (rs: readonly CellResult[]): string => `${(rs.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(1)} s`
-const rolledBack = (r: CellResult, rule: 'old' | 'new') => r.outcomes.filter((o) => o[rule].rollbackAfterMs !== undefined)
-const share = (r: CellResult, rule: 'old' | 'new'): number => rolledBack(r, rule).length / r.outcomes.length
+type Rule = 'old' | 'new' | 'newWithoutShiftMinute'
+const rolledBack = (r: CellResult, rule: Rule) => r.outcomes.filter((o) => o[rule].rollbackAfterMs !== undefined)
+const share = (r: CellResult, rule: Rule): number => rolledBack(r, rule).length / r.outcomes.length
 
 /** Share caught: within the bake, or (new rule) before the stage would have passed, its last minutes settled included. */
 function caught(r: CellResult, rule: 'old' | 'new', by: 'bake' | 'stage'): number {
@@ -141,12 +143,13 @@ function goalCell(r: EvidenceResult): CellResult | undefined {
 export function evidenceRows(r: EvidenceResult): EvidenceRow[] {
   const worstNew = Math.max(...r.falseRollbacks.map((c) => share(c, 'new')))
   const worstOld = Math.max(...r.falseRollbacks.map((c) => share(c, 'old')))
+  const worstVariant = Math.max(...r.falseRollbacks.map((c) => share(c, 'newWithoutShiftMinute')))
   const releases = r.falseRollbacks.reduce((s, c) => s + c.outcomes.length, 0)
   const rows: EvidenceRow[] = [
     {
       figure: `Canary analysis under CloudWatch's delays: false rollbacks per release, worst of ${r.falseRollbacks.length} cells (${releases.toLocaleString('en-US')} simulated releases)`,
       target: '≤ 1% in every cell',
-      measured: `new rule ${pct(worstNew)} (old rule ${pct(worstOld)})`,
+      measured: `new rule ${pct(worstNew)} (old rule ${pct(worstOld)}; new rule without the shift's minute ${pct(worstVariant)})`,
       meets: worstNew <= 0.01,
     },
   ]
@@ -180,7 +183,9 @@ export function evidenceDetail(r: EvidenceResult): string[] {
       'every minute of the bake is judged. A release is one stage at the weight shown, every function judged on errors and duration. ' +
       `The shared spike fails ${pct(SPIKE.errorRate)} of both versions’ calls (every function) for ${SPIKE.durationMs / 1000} s, starting at a random second of the bake.`,
     '',
-    '**False rollbacks per release**, identical versions: old → new. Releases per cell: ' +
+    '**False rollbacks per release**, identical versions: old rule → new rule as the action judges / new rule leaving out the minute the weight went live in. ' +
+      'In that minute the canary’s calls all come after the shift and the stable’s are spread over the whole minute, so a shared spike in its later ' +
+      'seconds falls on the canary more than on the stable: the variant shows what leaving that minute out of the test would buy. Releases per cell: ' +
       FUNCTIONS.map((f) => BAKES.map((b) => `${f} function${f > 1 ? 's' : ''} × ${b} min: ${releasesFor(f, b).toLocaleString('en-US')}`).join(', ')).join(
         '; ',
       ) +
@@ -203,7 +208,7 @@ export function evidenceDetail(r: EvidenceResult): string[] {
             String(functions),
             `${bake} min`,
             `${weight * 100}%`,
-            ...cells.map((c) => (c ? `${pct(share(c, 'old'))} → ${share(c, 'new') === 0 ? '0' : pct(share(c, 'new'))}` : '–')),
+            ...cells.map((c) => (c ? `${pct(share(c, 'old'))} → ${zero(share(c, 'new'))} / ${zero(share(c, 'newWithoutShiftMinute'))}` : '–')),
           ])
         }
       }

@@ -45,6 +45,8 @@ export interface ActionSettings {
   /** The new rule's margins: errors, and calls slower than the stable's p90. */
   readonly errorMargin: number
   readonly latencyMargin: number
+  /** `error-rate-tolerance`: the absolute floor; errors roll back only when the canary's rate is this much over the stable's too. */
+  readonly errorFloor: number
 }
 
 export const ACTION: ActionSettings = {
@@ -54,6 +56,7 @@ export const ACTION: ActionSettings = {
   budget: 0.01,
   errorMargin: 1.1,
   latencyMargin: 1.2,
+  errorFloor: 0.001,
 }
 
 /** How CloudWatch delivers: base delay, skew per series, jitter per series and minute. */
@@ -88,14 +91,23 @@ export interface Decision {
   readonly canaryServed: number | undefined
 }
 
+export interface NewDecision extends Decision {
+  /** The stage ended (every minute judged) with a function's canary below min-invocations. */
+  readonly insufficient: boolean
+  /** When the stage passed or rolled back, from the shift. */
+  readonly passAfterMs: number
+}
+
 export interface ReleaseOutcome {
   readonly old: Decision
-  readonly new: Decision & {
-    /** The stage ended (every minute judged) with a function's canary below min-invocations. */
-    readonly insufficient: boolean
-    /** When the stage would pass (every minute judged), from the shift. */
-    readonly passAfterMs: number
-  }
+  /** The new rule as the action judges: every minute from the one the weight went live in. */
+  readonly new: NewDecision
+  /**
+   * A variant: the same, leaving out the minute in which the weight went live. In that minute the
+   * canary's calls all fall after the shift and the stable's across the minute, so a shared spike in
+   * its second part lands on the canary more than on the stable.
+   */
+  readonly newWithoutShiftMinute: NewDecision
   readonly bakeMs: number
 }
 
@@ -172,6 +184,43 @@ function p99z(t: Totals): number | undefined {
   return P90_Z
 }
 
+/** The new rule's state for one function: its two sequential tests over the judged minutes. */
+class NewRule {
+  private readonly errors: EProcess
+  private readonly latency: EProcess
+  /** Judged minutes so far: canary calls, canary errors, stable calls, stable errors (the floor's rates). */
+  private readonly judged = { cn: 0, ce: 0, sn: 0, se: 0 }
+  rejected = false
+
+  /** `dropShiftMinute`: leave out the minute in which the weight went live (a variant, see the report). */
+  constructor(
+    alpha: number,
+    readonly dropShiftMinute: boolean,
+  ) {
+    // As the action builds them: half of each test's alpha kept for a 100% bake's reference (threshold 2/alpha).
+    this.errors = new EProcess({ alpha, margin: ACTION.errorMargin, reserveForReference: true })
+    this.latency = new EProcess({ alpha, margin: ACTION.latencyMargin, reserveForReference: true })
+  }
+
+  add(c: Totals, s: Totals): void {
+    this.errors.add({ canary: { events: c.e, trials: c.n }, stable: { events: s.e, trials: s.n } })
+    this.latency.add({ canary: { events: c.slow, trials: c.n }, stable: { events: s.slow, trials: s.n } })
+    this.judged.cn += c.n
+    this.judged.ce += c.e
+    this.judged.sn += s.n
+    this.judged.se += s.e
+  }
+
+  /** The verdict after a read's minutes: the error test needs the absolute floor too. */
+  decide(): boolean {
+    if (this.rejected) return true
+    const { cn, ce, sn, se } = this.judged
+    const over = cn > 0 && sn > 0 && ce / cn - se / sn > ACTION.errorFloor + 1e-12
+    this.rejected = (this.errors.reject && over) || this.latency.reject
+    return this.rejected
+  }
+}
+
 /** One function's traffic and both rules' view of it. */
 class FunctionSim {
   readonly minutes: Minute[] = []
@@ -181,10 +230,9 @@ class FunctionSim {
   private foldedUpTo = 0
   private readonly scratch: [Totals, Totals] = [totals(), totals()]
   private lastSeen = ''
-  readonly errors: EProcess
-  readonly latency: EProcess
+  /** The new rule as the action judges, and the variant that leaves out the shift's minute. */
+  readonly rules: [NewRule, NewRule]
   private judgedUpTo = 0
-  private rejected = false
   canaryServed = 0
   /** Each version's share of calls above the stable's p90: [canary, stable]. */
   private readonly pSlow: number[]
@@ -199,8 +247,8 @@ class FunctionSim {
     alpha: number,
   ) {
     this.skew = Array.from({ length: 6 }, () => DELIVERY.baseMs + DELIVERY.skewMs * rand())
-    this.errors = new EProcess({ alpha, margin: ACTION.errorMargin })
-    this.latency = new EProcess({ alpha, margin: ACTION.latencyMargin })
+    this.rules = [new NewRule(alpha, false), new NewRule(alpha, true)]
+    this.rules = [new NewRule(alpha, false), new NewRule(alpha, true)]
     const shift = Math.log(cell.latencyFactor) / sigma
     this.pSlow = [above(P90_Z, shift), above(P90_Z, 0)]
     // Each version's cumulative share of its slow calls through each bin.
@@ -311,23 +359,24 @@ class FunctionSim {
     return judge({ requests: c.n, errors: c.e, p99: p99(c) }, { requests: s.n, errors: s.e, p99: p99(s) }, OLD_RULE).verdict === 'fail'
   }
 
-  /** The new rule at a read at `t`: adds the minutes settled by then (through `lastMinute`); true once it rejects. */
-  newFails(t: number, lastMinute: number): boolean {
+  /** The new rule at a read at `t`: adds the minutes settled by then (through `lastMinute`); [as the action, variant] rejected. */
+  newFails(t: number, lastMinute: number): [boolean, boolean] {
     const cut = Math.floor((t - ACTION.metricsDelayMs) / MINUTE) * MINUTE
     while (this.judgedUpTo < this.minutes.length) {
       const m = this.minutes[this.judgedUpTo] as Minute
       if (m.start > lastMinute || m.start + MINUTE > cut) break
+      this.judgedUpTo += 1
       const c = totals()
       const s = totals()
       this.visible(m, 0, t, c)
       this.visible(m, 1, t, s)
-      // A pair where a version shows more events than calls is not real (its series landed apart): skipped.
-      if (c.e <= c.n && s.e <= s.n) this.errors.add({ canary: { events: c.e, trials: c.n }, stable: { events: s.e, trials: s.n } })
-      this.latency.add({ canary: { events: c.slow, trials: c.dn }, stable: { events: s.slow, trials: s.dn } })
-      this.judgedUpTo += 1
-      this.rejected ||= this.errors.reject || this.latency.reject
+      // As the action: a pair where a version shows more errors or slow calls than invocations did not
+      // settle (its series landed apart) and is dropped. Slow calls are Duration's count over the
+      // threshold, against Invocations.
+      if (c.e > c.n || s.e > s.n || c.slow > c.n || s.slow > s.n) continue
+      for (const rule of this.rules) if (!(rule.dropShiftMinute && m.start < this.liveAt)) rule.add(c, s)
     }
-    return this.rejected
+    return [this.rules[0].decide(), this.rules[1].decide()]
   }
 
   /** Every minute through `lastMinute` judged. */
@@ -364,8 +413,10 @@ export function simulateRelease(cell: Cell, rand: () => number): ReleaseOutcome 
   const lastMinute = Math.floor((bakeEnd - 1) / MINUTE) * MINUTE
   let generated = firstMinute
   let oldAt: number | undefined
-  let newAt: number | undefined
-  let passAt: number | undefined
+  // The new rule as the action judges [0], and the variant without the shift's minute [1].
+  const newAt: (number | undefined)[] = [undefined, undefined]
+  const passAt: (number | undefined)[] = [undefined, undefined]
+  const open = (i: number) => newAt[i] === undefined && passAt[i] === undefined
   for (let t = liveAt; ; t += ACTION.pollMs) {
     const oldActive = oldAt === undefined && t <= bakeEnd
     while (generated <= t && generated <= lastMinute + MINUTE) {
@@ -373,24 +424,36 @@ export function simulateRelease(cell: Cell, rand: () => number): ReleaseOutcome 
       generated += MINUTE
     }
     if (oldActive && fns.some((f) => f.oldFails(t))) oldAt = t
-    if (newAt === undefined && passAt === undefined) {
-      let failed = false
-      for (const f of fns) if (f.newFails(t, lastMinute)) failed = true
-      if (failed) newAt = t
-      else if (fns.every((f) => f.judgedThrough(lastMinute))) passAt = t
+    if (open(0) || open(1)) {
+      const failed = [false, false]
+      for (const f of fns) {
+        const [a, b] = f.newFails(t, lastMinute)
+        failed[0] ||= a
+        failed[1] ||= b
+      }
+      const judged = fns.every((f) => f.judgedThrough(lastMinute))
+      for (const i of [0, 1]) {
+        if (!open(i)) continue
+        if (failed[i]) newAt[i] = t
+        else if (judged) passAt[i] = t
+      }
     }
-    if ((oldAt !== undefined || t > bakeEnd) && (newAt !== undefined || passAt !== undefined)) break
+    if ((oldAt !== undefined || t > bakeEnd) && !open(0) && !open(1)) break
   }
   const served = (at: number | undefined) => (at === undefined ? undefined : fns.reduce((sum, f) => sum + f.servedBy(at), 0))
-  const ended = newAt ?? passAt ?? bakeEnd
+  const decision = (i: number) => {
+    const at = newAt[i]
+    return {
+      rollbackAfterMs: at === undefined ? undefined : at - liveAt,
+      canaryServed: served(at),
+      insufficient: at === undefined && fns.some((f) => f.canaryInBake(bakeEnd) < ACTION.minInvocations),
+      passAfterMs: (at ?? passAt[i] ?? bakeEnd) - liveAt,
+    }
+  }
   return {
     old: { rollbackAfterMs: oldAt === undefined ? undefined : oldAt - liveAt, canaryServed: served(oldAt) },
-    new: {
-      rollbackAfterMs: newAt === undefined ? undefined : newAt - liveAt,
-      canaryServed: served(newAt),
-      insufficient: newAt === undefined && fns.some((f) => f.canaryInBake(bakeEnd) < ACTION.minInvocations),
-      passAfterMs: ended - liveAt,
-    },
+    new: decision(0),
+    newWithoutShiftMinute: decision(1),
     bakeMs,
   }
 }
