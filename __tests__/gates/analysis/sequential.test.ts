@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { binomial } from '../../../__fixtures__/canary-sim.js'
 import { mulberry32 } from '../../../emulator/prng.js'
-import { EProcess, type MinuteCounts, poissonRateUpperBound, releaseAlpha, sequentialVerdict } from '../../../src/gates/analysis/sequential.js'
+import { EProcess, type MinuteCounts, normalQuantile, poissonRateUpperBound, releaseAlpha, sequentialVerdict } from '../../../src/gates/analysis/sequential.js'
 
 interface Traffic {
   readonly perMinute: number
@@ -134,5 +134,15 @@ describe('issue 20: the anytime-valid sequential test', () => {
   it('one budget per release: 1% split over subjects × metrics', () => {
     expect(releaseAlpha(0.01, 20)).toBeCloseTo(0.0005, 12)
     expect(releaseAlpha(0.01, 0)).toBe(0.01)
+  })
+})
+
+describe('the reference bound’s large-count form', () => {
+  it('agrees with the exact bound where they meet', () => {
+    const exact = poissonRateUpperBound({ events: 200, trials: 10_000 }, 0.0025)
+    const approx = poissonRateUpperBound({ events: 201, trials: 10_000 }, 0.0025)
+    expect(Math.abs(approx - exact) / exact).toBeLessThan(0.01)
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5)
+    expect(normalQuantile(0.01)).toBeCloseTo(-2.326348, 5)
   })
 })

@@ -135,6 +135,43 @@ function failReason(subject: Subject, release: ReleaseJudgement, settings: RuleS
   )
 }
 
+function tooFew(subject: Subject, got: number, settings: RuleSettings): string {
+  const { minRequests, minInput = 'min-invocations', noun = 'invocations' } = settings
+  return (
+    `${subject.label}: the canary got ${got} ${noun} in this stage's judged minutes; the test needs ${minRequests} (${minInput}) to see a 5× error regression. ` +
+    `Bake longer, raise the stage's weight, or set ${minInput}: 0 to rely on the alarms alone`
+  )
+}
+
+export interface JudgeOptions {
+  readonly settings: RuleSettings
+  /** This subject's share of the release's budget, per metric. */
+  readonly alpha: number
+  readonly baseline: Baseline | undefined
+  /** The stage's figures run from here (when its weight went live, not before the release) to `settled`. */
+  readonly stageFrom: number
+  readonly settled: number
+}
+
+/** One subject at one read: the release's tests over its settled minutes, and the stage's figures. Pure. */
+export function judgeSubject(subject: Subject, minutes: readonly MinuteSample[], options: JudgeOptions): SubjectReport {
+  const { settings, alpha, baseline, stageFrom, settled } = options
+  const noun = settings.noun ?? 'invocations'
+  const release = judgeRelease(minutes, settings, alpha, baseline)
+  const stage = stageFigures(minutes, stageFrom, Math.max(stageFrom, settled))
+  const common = { canary: stage.canary, stable: stage.stable, minutes: stage.minutes, errors: release.errors, duration: release.duration, release }
+  if (release.errors?.failed || release.duration?.failed) {
+    return { subject, judgement: { ...common, verdict: 'fail', reason: failReason(subject, release, settings, noun) } }
+  }
+  if (stage.canary.requests <= 0 && stage.stable.requests <= 0) {
+    return { subject, judgement: { ...common, verdict: 'no-data', reason: `neither version had ${noun} in the stage's judged minutes` } }
+  }
+  if (stage.canary.requests < settings.minRequests) {
+    return { subject, judgement: { ...common, verdict: 'insufficient', reason: tooFew(subject, stage.canary.requests, settings) } }
+  }
+  return { subject, judgement: { ...common, verdict: 'pass', reason: undefined } }
+}
+
 const baselineKey = (subject: Subject): string => `${subject.label}\u0000${subject.stableVersion}`
 
 export class AnalysisGate implements Gate {
@@ -195,7 +232,9 @@ export class AnalysisGate implements Gate {
 
     const alpha = alphaFor(subjects.length, settings)
     const stageFrom = Math.max(context.stageStartedAt, releaseAt)
-    const reports = subjects.map((subject, i) => this.judge(subject, minutes[i] ?? [], alpha, stageFrom, settled))
+    const reports = subjects.map((subject, i) =>
+      judgeSubject(subject, minutes[i] ?? [], { settings, alpha, baseline: this.baselines.get(baselineKey(subject)), stageFrom, settled }),
+    )
     const stageMinutes = Math.max(0, ...reports.map((r) => r.judgement.minutes))
     this.stages.set(context.stageStartedAt, { stageStartedAt: context.stageStartedAt, at, settledThrough: settled, minutes: stageMinutes, reports })
 
@@ -224,32 +263,6 @@ export class AnalysisGate implements Gate {
       return { ...base, status: 'fail', error: undefined, reason, ...common }
     }
     return { ...base, status: 'pass', error: undefined, ...common, shortfall: this.shortfall(reports) }
-  }
-
-  /** One subject at one read: the release's tests, and the stage's figures from `stageFrom` to the settled cut. */
-  private judge(subject: Subject, minutes: readonly MinuteSample[], alpha: number, stageFrom: number, settled: number): SubjectReport {
-    const { settings } = this.options
-    const release = judgeRelease(minutes, settings, alpha, this.baselines.get(baselineKey(subject)))
-    const stage = stageFigures(minutes, stageFrom, Math.max(stageFrom, settled))
-    const common = { canary: stage.canary, stable: stage.stable, minutes: stage.minutes, errors: release.errors, duration: release.duration, release }
-    if (release.errors?.failed || release.duration?.failed) {
-      return { subject, judgement: { ...common, verdict: 'fail', reason: failReason(subject, release, settings, this.noun) } }
-    }
-    if (stage.canary.requests <= 0 && stage.stable.requests <= 0) {
-      return { subject, judgement: { ...common, verdict: 'no-data', reason: `neither version had ${this.noun} in the stage's judged minutes` } }
-    }
-    if (stage.canary.requests < settings.minRequests) {
-      return { subject, judgement: { ...common, verdict: 'insufficient', reason: this.tooFew(subject, stage.canary.requests) } }
-    }
-    return { subject, judgement: { ...common, verdict: 'pass', reason: undefined } }
-  }
-
-  private tooFew(subject: Subject, got: number): string {
-    const { minRequests, minInput = 'min-invocations' } = this.options.settings
-    return (
-      `${subject.label}: the canary got ${got} ${this.noun} in this stage's judged minutes; the test needs ${minRequests} (${minInput}) to see a 5× error regression. ` +
-      `Bake longer, raise the stage's weight, or set ${minInput}: 0 to rely on the alarms alone`
-    )
   }
 
   /**

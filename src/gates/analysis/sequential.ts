@@ -100,12 +100,39 @@ function logPoissonCdf(k: number, mu: number): number {
   return logSum
 }
 
+/** The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9 after one refinement-free pass). */
+export function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239]
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572]
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
+  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0)
+  const low = 0.02425
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p))
+    return poly(c, q) / (poly(d, q) * q + 1)
+  }
+  if (p > 1 - low) {
+    const q = Math.sqrt(-2 * Math.log(1 - p))
+    return -poly(c, q) / (poly(d, q) * q + 1)
+  }
+  const q = p - 0.5
+  const r = q * q
+  return (poly(a, r) * q) / (poly(b, r) * r + 1)
+}
+
 /**
  * An upper confidence bound for a Poisson rate (events per trial) at level `alpha`: the largest
  * rate under which seeing `events` or fewer is still at least alpha likely (Garwood's bound).
  */
 export function poissonRateUpperBound(counts: Counts, alpha: number): number {
   if (counts.trials <= 0) return Number.POSITIVE_INFINITY
+  if (counts.events > 200) {
+    // Wilson and Hilferty's cube-root form of the same bound: within 0.1% of it from 200 events up.
+    const k = counts.events + 1
+    const z = normalQuantile(1 - alpha)
+    return (k * (1 - 1 / (9 * k) + z / (3 * Math.sqrt(k))) ** 3) / counts.trials
+  }
   const target = Math.log(alpha)
   let lo = counts.events
   let hi = Math.max(1, counts.events) * 2 + 10
@@ -124,7 +151,9 @@ export function poissonRateUpperBound(counts: Counts, alpha: number): number {
  */
 export class EProcess {
   private readonly logRatios: number[]
-  private referenceRate: number | undefined
+  private reference: Counts | undefined
+  /** The bound on the reference's rate, computed when a minute first needs it. */
+  private referenceBound: number | undefined
   private readonly reserve: boolean
   judgedMinutes = 0
 
@@ -144,7 +173,14 @@ export class EProcess {
   setReference(reference: Counts): void {
     check(reference, 'reference')
     if (!this.reserve) return
-    this.referenceRate = reference.trials > 0 ? poissonRateUpperBound(reference, this.options.alpha / 2) : undefined
+    this.reference = reference.trials > 0 ? reference : undefined
+    this.referenceBound = undefined
+  }
+
+  private get referenceRate(): number | undefined {
+    if (!this.reference) return undefined
+    this.referenceBound ??= poissonRateUpperBound(this.reference, this.options.alpha / 2)
+    return this.referenceBound
   }
 
   get threshold(): number {
@@ -185,8 +221,9 @@ export class EProcess {
       return
     }
     // The stable served nothing this minute: compare with its reference rate, if there is one.
-    if (this.referenceRate === undefined) return
-    const mean0 = margin * Math.max(this.referenceRate, 1e-12) * canary.trials
+    const referenceRate = this.referenceRate
+    if (referenceRate === undefined) return
+    const mean0 = margin * Math.max(referenceRate, 1e-12) * canary.trials
     ALTERNATIVES.forEach((k, i) => {
       this.logRatios[i] = (this.logRatios[i] ?? 0) + canary.events * Math.log(k) - (k - 1) * mean0
     })
