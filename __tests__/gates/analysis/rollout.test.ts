@@ -98,16 +98,28 @@ describe('canary analysis in the rollout', () => {
     expect(outcome.stages[0]?.judgedMinutes).toBeGreaterThanOrEqual(10)
   })
 
-  it('issue 20: metrics 65 s late and a 20 s bake: a canary failing 30% is rolled back, not promoted before its data arrives', async () => {
+  it('issue 20: metrics 65 s late and a 20 s bake: a canary failing 30% is not promoted before its data arrives', async () => {
     const clock = new FakeClock(T0)
     const { engine, provider } = rollout(clock, 20, steady(0.3, 0.01), {
       stages: '10%:20s, 100%',
-      delayMs: 90_000,
+      rule: { minRequests: 100 },
       metrics: { delayMs: { canary: 65_000, stable: 65_000 } },
     })
     const outcome = await engine.run()
     expect(outcome.result).toBe('rolled-back')
+    // A 20 s stage lies inside the minutes of its shifts, which no stage judges: it has no evidence, and says how to get some.
+    expect(outcome.reason).toMatch(/^fn:live: the canary got 0 invocations in this stage's judged minutes; the test needs 100/)
     expect(provider.writes.map((w) => w.kind)).toEqual(['shift', 'rollback'])
+  })
+
+  it('issue 20: a shared error spike late in the minute of a shift does not land on the canary', async () => {
+    const clock = new FakeClock(T0)
+    // The weight goes live at 12:00:30; both versions fail half their calls from 12:00:40 to 12:01:00.
+    const spike = (t: number) => (t >= T0 + 10_000 && t < T0 + 30_000 ? 0.5 : 0.005)
+    const { engine } = rollout(clock, 200, (t) => ({ canary: spike(t), stable: spike(t) }), { stages: '50%:5m, 100%' })
+    const outcome = await engine.run()
+    expect(outcome.reason).toBeUndefined()
+    expect(outcome.result).toBe('promoted')
   })
 
   it('issue 20: metrics 65 s late, healthy canary, min-invocations 100: promoted (the final stage is not judged on an empty window)', async () => {

@@ -113,9 +113,15 @@ const round = (s: SeriesStats): SeriesStats => ({
  * per metric; `baseline` is the stable's hour before the release (latency threshold, and with this
  * release's stable minutes the reference for minutes when the stable serves nothing: a 100% bake).
  */
-export function judgeRelease(minutes: readonly MinuteSample[], settings: RuleSettings, alpha: number, baseline: Baseline | undefined): ReleaseJudgement {
+export function judgeRelease(
+  minutes: readonly MinuteSample[],
+  settings: RuleSettings,
+  alpha: number,
+  baseline: Baseline | undefined,
+  shifts: readonly number[] = [],
+): ReleaseJudgement {
   const rejected = minutes.filter((m) => !valid(m.canary) || !valid(m.stable)).map((m) => m.at)
-  const good = minutes.filter((m) => valid(m.canary) && valid(m.stable))
+  const good = minutes.filter((m) => valid(m.canary) && valid(m.stable) && !straddles(m.at, shifts))
   const canary = round(good.reduce((a, m) => add(a, m.canary), EMPTY))
   const stable = round(good.reduce((a, m) => add(a, m.stable), EMPTY))
 
@@ -160,13 +166,27 @@ function result(test: EProcess, alpha: number, canaryRate: number, stableRate: n
   return { eValue, threshold: test.threshold, pValue: Math.min(1, (test.threshold * alpha) / eValue), alpha, canaryRate, stableRate, failed }
 }
 
-/** Both versions' figures over [from, to), a straddling minute split by time. */
-export function stageFigures(minutes: readonly MinuteSample[], from: number, to: number): { canary: SeriesStats; stable: SeriesStats; minutes: number } {
+/**
+ * True when the weight changed inside the minute starting at `at`. Such a minute belongs to neither
+ * stage: its traffic shares are not constant within it, so an error spike shared by both versions
+ * late in the minute would land mostly on whichever version gained weight.
+ */
+export function straddles(at: number, shifts: readonly number[]): boolean {
+  return shifts.some((shift) => shift > at && shift < at + 60_000)
+}
+
+/** Both versions' figures over [from, to), leaving out the minutes in which the weight changed (`shifts`). */
+export function stageFigures(
+  minutes: readonly MinuteSample[],
+  from: number,
+  to: number,
+  shifts: readonly number[] = [],
+): { canary: SeriesStats; stable: SeriesStats; minutes: number } {
   let canary = EMPTY
   let stable = EMPTY
   let count = 0
   for (const m of minutes) {
-    if (!valid(m.canary) || !valid(m.stable)) continue
+    if (!valid(m.canary) || !valid(m.stable) || straddles(m.at, shifts)) continue
     const share = overlap(m.at, from, to)
     if (share <= 0) continue
     canary = add(canary, m.canary, share)

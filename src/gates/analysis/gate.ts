@@ -26,7 +26,7 @@ import {
   tolerance,
 } from './evidence.js'
 import { type Baseline, fetchBaselines, fetchMinutes, type MinuteSample, type Subject } from './queries.js'
-import { baselineWindow, releaseWindow, settledThrough } from './window.js'
+import { baselineWindow, overlap, releaseWindow, settledThrough } from './window.js'
 
 export interface AnalysisGateOptions {
   readonly client: CloudWatchClient
@@ -151,19 +151,23 @@ export interface JudgeOptions {
   /** The stage's figures run from here (when its weight went live, not before the release) to `settled`. */
   readonly stageFrom: number
   readonly settled: number
+  /** When the weight changed (first write, each stage): minutes containing one are judged by neither stage. */
+  readonly shifts?: readonly number[]
 }
 
 /** One subject at one read: the release's tests over its settled minutes, and the stage's figures. Pure. */
 export function judgeSubject(subject: Subject, minutes: readonly MinuteSample[], options: JudgeOptions): SubjectReport {
-  const { settings, alpha, baseline, stageFrom, settled } = options
+  const { settings, alpha, baseline, stageFrom, settled, shifts = [] } = options
   const noun = settings.noun ?? 'invocations'
-  const release = judgeRelease(minutes, settings, alpha, baseline)
-  const stage = stageFigures(minutes, stageFrom, Math.max(stageFrom, settled))
+  const release = judgeRelease(minutes, settings, alpha, baseline, shifts)
+  const stage = stageFigures(minutes, stageFrom, Math.max(stageFrom, settled), shifts)
   const common = { canary: stage.canary, stable: stage.stable, minutes: stage.minutes, errors: release.errors, duration: release.duration, release }
   if (release.errors?.failed || release.duration?.failed) {
     return { subject, judgement: { ...common, verdict: 'fail', reason: failReason(subject, release, settings, noun) } }
   }
-  if (stage.canary.requests <= 0 && stage.stable.requests <= 0) {
+  // No traffic at all, counting the minutes of the shifts too: a quiet function, not a short stage.
+  const any = minutes.some((m) => overlap(m.at, stageFrom, Math.max(stageFrom, settled)) > 0 && m.canary.requests + m.stable.requests > 0)
+  if (!any) {
     return { subject, judgement: { ...common, verdict: 'no-data', reason: `neither version had ${noun} in the stage's judged minutes` } }
   }
   if (stage.canary.requests < settings.minRequests) {
@@ -183,6 +187,8 @@ export class AnalysisGate implements Gate {
   /** The stable's hour before the release, per subject (label and stable version). */
   private readonly baselines = new Map<string, Baseline>()
   private baselineSubjects: readonly Subject[] = []
+  /** When the weight changed in this release (its first write, each stage going live). */
+  private readonly shifts = new Set<number>()
 
   constructor(private readonly options: AnalysisGateOptions) {}
 
@@ -232,8 +238,11 @@ export class AnalysisGate implements Gate {
 
     const alpha = alphaFor(subjects.length, settings)
     const stageFrom = Math.max(context.stageStartedAt, releaseAt)
+    this.shifts.add(releaseAt).add(context.stageStartedAt)
+    // With metrics-delay 0s datapoints are taken as they are (stages of seconds in tests), straddling minutes included.
+    const shifts = metricsDelayMs > 0 ? [...this.shifts] : []
     const reports = subjects.map((subject, i) =>
-      judgeSubject(subject, minutes[i] ?? [], { settings, alpha, baseline: this.baselines.get(baselineKey(subject)), stageFrom, settled }),
+      judgeSubject(subject, minutes[i] ?? [], { settings, alpha, baseline: this.baselines.get(baselineKey(subject)), stageFrom, settled, shifts }),
     )
     const stageMinutes = Math.max(0, ...reports.map((r) => r.judgement.minutes))
     this.stages.set(context.stageStartedAt, { stageStartedAt: context.stageStartedAt, at, settledThrough: settled, minutes: stageMinutes, reports })
