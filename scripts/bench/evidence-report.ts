@@ -258,10 +258,11 @@ export function evidenceDetail(r: EvidenceResult): string[] {
         'New: by stage end',
         'New: minutes (median / p90)',
         'New: canary calls (median)',
+        'New without the shift’s minute: minutes (median / p90)',
       ],
       r.detection.map((d) => {
-        const times = (rule: 'old' | 'new') => rolledBack(d, rule).map((o) => o[rule].rollbackAfterMs ?? 0)
-        const served = (rule: 'old' | 'new') => rolledBack(d, rule).map((o) => o[rule].canaryServed ?? 0)
+        const times = (rule: Rule) => rolledBack(d, rule).map((o) => o[rule].rollbackAfterMs ?? 0)
+        const served = (rule: Rule) => rolledBack(d, rule).map((o) => o[rule].canaryServed ?? 0)
         return [
           label(d.cell),
           pct(caught(d, 'old', 'bake')),
@@ -271,6 +272,7 @@ export function evidenceDetail(r: EvidenceResult): string[] {
           pct(caught(d, 'new', 'stage')),
           `${minutes(quantile(times('new'), 0.5))} / ${minutes(quantile(times('new'), 0.9))}`,
           count(quantile(served('new'), 0.5)),
+          `${minutes(quantile(times('newWithoutShiftMinute'), 0.5))} / ${minutes(quantile(times('newWithoutShiftMinute'), 0.9))}`,
         ]
       }),
     ),
