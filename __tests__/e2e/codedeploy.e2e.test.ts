@@ -50,7 +50,7 @@ afterAll(async () => {
 
 function run(inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
   return runAction({
-    inputs: { 'poll-interval': '1s', ...inputs },
+    inputs: { 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs },
     timeoutMs: 45_000,
     ...extra,
     env: { AWS_ENDPOINT_URL: emu.url, ...(extra.env ?? {}) },
