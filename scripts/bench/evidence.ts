@@ -202,7 +202,11 @@ class NewRule {
     this.latency = new EProcess({ alpha, margin: ACTION.latencyMargin, reserveForReference: true })
   }
 
+  /** Minutes added since the last decision. */
+  private fresh = false
+
   add(c: Totals, s: Totals): void {
+    this.fresh = true
     this.errors.add({ canary: { events: c.e, trials: c.n }, stable: { events: s.e, trials: s.n } })
     this.latency.add({ canary: { events: c.slow, trials: c.n }, stable: { events: s.slow, trials: s.n } })
     this.judged.cn += c.n
@@ -213,7 +217,8 @@ class NewRule {
 
   /** The verdict after a read's minutes: the error test needs the absolute floor too. */
   decide(): boolean {
-    if (this.rejected) return true
+    if (this.rejected || !this.fresh) return this.rejected
+    this.fresh = false
     const { cn, ce, sn, se } = this.judged
     const over = cn > 0 && sn > 0 && ce / cn - se / sn > ACTION.errorFloor + 1e-12
     this.rejected = (this.errors.reject && over) || this.latency.reject
@@ -258,17 +263,26 @@ class FunctionSim {
     })
   }
 
-  /** Draws the minute starting at `start`; `bins`: keep the tail bins (the old rule still reads). */
-  generate(start: number, bins: boolean): void {
+  /**
+   * Draws the minute starting at `start`. `detailed`: in 15-second chunks with tail bins, for the old
+   * rule, which reads partial minutes; otherwise (the old rule has decided, or its bake is over) the
+   * minute in one draw landing at its last chunk's time: the new rule reads only settled minutes,
+   * which metrics-delay (2m) ≥ the longest delay (120 s) makes complete. The shift's minute is always
+   * drawn in chunks, since who served when within it matters.
+   */
+  generate(start: number, detailed: boolean): void {
     const { cell, rand } = this
     const delay = this.skew.map((s) => s + DELIVERY.jitterMs * rand())
     const chunks: Chunk[][] = [[], []]
-    for (let j = 0; j < CHUNKS; j++) {
-      const from = start + j * CHUNK
-      const to = from + CHUNK
-      const live = Math.max(0, to - Math.max(from, this.liveAt)) / SECOND
-      const before = CHUNK / SECOND - live
-      const spiking = this.spike ? Math.max(0, Math.min(to, this.spike.to) - Math.max(from, this.spike.from)) / CHUNK : 0
+    const inChunks = detailed || start < this.liveAt
+    const span = inChunks ? CHUNK : MINUTE
+    if (!inChunks) for (let j = 0; j < CHUNKS - 1; j++) for (const v of [0, 1]) chunks[v]?.push({ n: 0, e: 0, slow: 0, bins: undefined })
+    for (let from = inChunks ? start : start + MINUTE - CHUNK; from < start + MINUTE; from += CHUNK) {
+      const lo = inChunks ? from : start
+      const hi = lo + span
+      const live = Math.max(0, hi - Math.max(lo, this.liveAt)) / SECOND
+      const before = span / SECOND - live
+      const spiking = this.spike ? Math.max(0, Math.min(hi, this.spike.to) - Math.max(lo, this.spike.from)) / span : 0
       for (const v of [0, 1]) {
         const seconds = v === 0 ? live * cell.weight : live * (1 - cell.weight) + before
         const n = poisson(rand, cell.rate * seconds)
@@ -276,7 +290,7 @@ class FunctionSim {
         const p = own + spiking * SPIKE.errorRate * (1 - own)
         const e = binomial(rand, n, p)
         const slow = binomial(rand, n, this.pSlow[v] ?? 0)
-        const tail = bins && slow > 0 ? this.tail(slow, v) : undefined
+        const tail = detailed && slow > 0 ? this.tail(slow, v) : undefined
         chunks[v]?.push({ n, e, slow, bins: tail })
         if (v === 0) this.canaryServed += n
       }
@@ -420,7 +434,7 @@ export function simulateRelease(cell: Cell, rand: () => number): ReleaseOutcome 
   for (let t = liveAt; ; t += ACTION.pollMs) {
     const oldActive = oldAt === undefined && t <= bakeEnd
     while (generated <= t && generated <= lastMinute + MINUTE) {
-      for (const f of fns) f.generate(generated, oldAt === undefined)
+      for (const f of fns) f.generate(generated, oldAt === undefined && generated <= bakeEnd)
       generated += MINUTE
     }
     if (oldActive && fns.some((f) => f.oldFails(t))) oldAt = t
