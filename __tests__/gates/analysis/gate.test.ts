@@ -274,3 +274,17 @@ describe('CombinedGate', () => {
     expect(await combined.check()).toMatchObject({ status: 'inconclusive', error: 'metrics down' })
   })
 })
+
+describe('issue 20: a canary alone', () => {
+  it('with no stable rate anywhere (no stable traffic in the hour before nor in the release) has too little evidence, saying why', async () => {
+    cloudWatch.on(GetMetricDataCommand).callsFake(answer(() => [600, 0, 0, 0], 3))
+    const g = gate(fleet(1), { ...RULE, minRequests: 100 })
+    await g.check()
+    const result = await g.check(undefined, { stageStartedAt: NOW - 180_000 })
+    expect(result.shortfall).toEqual({
+      reason:
+        'fn-0:live: nothing to compare the canary with: version 1 served no invocations in the hour before the release nor during it. Add a stage below 100% before this one, or set min-invocations: 0 to rely on the alarms alone',
+      blocks: true,
+    })
+  })
+})

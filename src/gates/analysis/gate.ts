@@ -173,6 +173,21 @@ export function judgeSubject(subject: Subject, minutes: readonly MinuteSample[],
   if (stage.canary.requests < settings.minRequests) {
     return { subject, judgement: { ...common, verdict: 'insufficient', reason: tooFew(subject, stage.canary.requests, settings) } }
   }
+  // A canary alone (a 100% bake) with no stable rate anywhere to compare it with: never "no worse" by default.
+  const nothingToCompare = stage.canary.requests > 0 && release.stable.requests === 0 && (baseline?.requests ?? 0) === 0
+  if (nothingToCompare && settings.minRequests > 0) {
+    const { minInput = 'min-invocations' } = settings
+    return {
+      subject,
+      judgement: {
+        ...common,
+        verdict: 'insufficient',
+        reason:
+          `${subject.label}: nothing to compare the canary with: version ${subject.stableVersion} served no ${noun} in the hour before the release nor during it. ` +
+          `Add a stage below 100% before this one, or set ${minInput}: 0 to rely on the alarms alone`,
+      },
+    }
+  }
   return { subject, judgement: { ...common, verdict: 'pass', reason: undefined } }
 }
 
