@@ -409,7 +409,7 @@ export class Rollout {
     if (!stage) return this.fail('internal: no stage to bake')
 
     const stageStartedAt = stage.startedAt ?? this.lastReadAt
-    const reading = await this.readGate({ stageStartedAt, releaseStartedAt: this.releaseStartedAt ?? stageStartedAt })
+    const reading = await this.readGate({ stageStartedAt, releaseStartedAt: this.releaseStartedAt ?? stageStartedAt, weight: stage.weight })
     if (reading === undefined) return
     const now = clock.now()
     const readable = reading.status !== 'inconclusive'

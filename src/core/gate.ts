@@ -55,6 +55,8 @@ export interface GateContext {
   readonly stageStartedAt: number
   /** When this run's first write went live (epoch ms): nothing before it is judged. Default: stageStartedAt. */
   readonly releaseStartedAt?: number
+  /** The stage's weight in percent: at 100 no stable runs beside the canary. */
+  readonly weight?: number
 }
 
 /** A gate alarm's move into a failing state (ALARM, or INSUFFICIENT_DATA under the `alarm` policy), found in its history. */

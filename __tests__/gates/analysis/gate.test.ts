@@ -288,3 +288,21 @@ describe('issue 20: a canary alone', () => {
     })
   })
 })
+
+describe('issue 20: a minute without the stable’s datapoint', () => {
+  it('is not judged below 100% (its series has not arrived), but at 100% the canary is compared with the stable’s own rate', async () => {
+    // The canary fails 10% of its calls; the stable failed 1% over the hour before and has no datapoint now.
+    const baselineThenCanaryOnly = (input: GetMetricDataCommandInput) =>
+      q3600(input) ? answer(() => [0, 0, 60_000, 600])(input) : answer(() => [600, 60, 0, 0], 3)(input)
+    const q3600 = (input: GetMetricDataCommandInput) => input.MetricDataQueries?.[0]?.MetricStat?.Period === 3600
+    cloudWatch.on(GetMetricDataCommand).callsFake(baselineThenCanaryOnly)
+    const partial = gate(fleet(1))
+    await partial.check()
+    expect((await partial.check(undefined, { stageStartedAt: NOW - 180_000, weight: 10 })).status).toBe('pass')
+    const full = gate(fleet(1))
+    await full.check()
+    const result = await full.check(undefined, { stageStartedAt: NOW - 180_000, weight: 100 })
+    expect(result.status).toBe('fail')
+    expect(result.reason).toContain("against version 1's own rate before promotion, 1.0%")
+  })
+})

@@ -111,7 +111,8 @@ const round = (s: SeriesStats): SeriesStats => ({
 /**
  * Judges one subject on the release's settled minutes (oldest first). `alpha` is this subject's share
  * per metric; `baseline` is the stable's hour before the release (latency threshold, and with this
- * release's stable minutes the reference for minutes when the stable serves nothing: a 100% bake).
+ * release's stable minutes the reference for minutes when the stable serves nothing: a 100% bake,
+ * from `fullFrom` on). `shifts`: when the weight changed; minutes containing one are left out.
  */
 export function judgeRelease(
   minutes: readonly MinuteSample[],
@@ -119,9 +120,13 @@ export function judgeRelease(
   alpha: number,
   baseline: Baseline | undefined,
   shifts: readonly number[] = [],
+  fullFrom: number = Number.NEGATIVE_INFINITY,
 ): ReleaseJudgement {
   const rejected = minutes.filter((m) => !valid(m.canary) || !valid(m.stable)).map((m) => m.at)
-  const good = minutes.filter((m) => valid(m.canary) && valid(m.stable) && !straddles(m.at, shifts))
+  // A stable minute is missing before the canary took all traffic only because its series has not arrived: not judged.
+  const good = minutes.filter(
+    (m) => valid(m.canary) && valid(m.stable) && !straddles(m.at, shifts) && (m.stable.requests > 0 || m.at >= fullFrom || m.canary.requests === 0),
+  )
   const canary = round(good.reduce((a, m) => add(a, m.canary), EMPTY))
   const stable = round(good.reduce((a, m) => add(a, m.stable), EMPTY))
 

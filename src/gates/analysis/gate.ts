@@ -153,13 +153,15 @@ export interface JudgeOptions {
   readonly settled: number
   /** When the weight changed (first write, each stage): minutes containing one are judged by neither stage. */
   readonly shifts?: readonly number[]
+  /** When the canary took all traffic (a 100% stage went live), if it has. */
+  readonly fullFrom?: number
 }
 
 /** One subject at one read: the release's tests over its settled minutes, and the stage's figures. Pure. */
 export function judgeSubject(subject: Subject, minutes: readonly MinuteSample[], options: JudgeOptions): SubjectReport {
-  const { settings, alpha, baseline, stageFrom, settled, shifts = [] } = options
+  const { settings, alpha, baseline, stageFrom, settled, shifts = [], fullFrom } = options
   const noun = settings.noun ?? 'invocations'
-  const release = judgeRelease(minutes, settings, alpha, baseline, shifts)
+  const release = judgeRelease(minutes, settings, alpha, baseline, shifts, fullFrom)
   const stage = stageFigures(minutes, stageFrom, Math.max(stageFrom, settled), shifts)
   const common = { canary: stage.canary, stable: stage.stable, minutes: stage.minutes, errors: release.errors, duration: release.duration, release }
   if (release.errors?.failed || release.duration?.failed) {
@@ -204,6 +206,8 @@ export class AnalysisGate implements Gate {
   private baselineSubjects: readonly Subject[] = []
   /** When the weight changed in this release (its first write, each stage going live). */
   private readonly shifts = new Set<number>()
+  /** When a 100% stage went live: from then on the canary is compared with the stable's own rate. */
+  private fullFrom: number | undefined
 
   constructor(private readonly options: AnalysisGateOptions) {}
 
@@ -254,10 +258,21 @@ export class AnalysisGate implements Gate {
     const alpha = alphaFor(subjects.length, settings)
     const stageFrom = Math.max(context.stageStartedAt, releaseAt)
     this.shifts.add(releaseAt).add(context.stageStartedAt)
+    if ((context.weight ?? 0) >= 100) this.fullFrom ??= context.stageStartedAt
+    // Without the weight (CodeDeploy), any minute the stable served nothing may be a canary alone.
+    const fullFrom = context.weight === undefined ? undefined : (this.fullFrom ?? Number.POSITIVE_INFINITY)
     // With metrics-delay 0s datapoints are taken as they are (stages of seconds in tests), straddling minutes included.
     const shifts = metricsDelayMs > 0 ? [...this.shifts] : []
     const reports = subjects.map((subject, i) =>
-      judgeSubject(subject, minutes[i] ?? [], { settings, alpha, baseline: this.baselines.get(baselineKey(subject)), stageFrom, settled, shifts }),
+      judgeSubject(subject, minutes[i] ?? [], {
+        settings,
+        alpha,
+        baseline: this.baselines.get(baselineKey(subject)),
+        stageFrom,
+        settled,
+        shifts,
+        ...(fullFrom === undefined ? {} : { fullFrom }),
+      }),
     )
     const stageMinutes = Math.max(0, ...reports.map((r) => r.judgement.minutes))
     this.stages.set(context.stageStartedAt, { stageStartedAt: context.stageStartedAt, at, settledThrough: settled, minutes: stageMinutes, reports })
