@@ -13,6 +13,8 @@
  * - `releaseAlpha(budget, tests)`: the share of a release's budget (default 1%) each test gets, for
  *   `tests` = subjects × metrics. Across stages and reads nothing more is spent (the test is anytime-valid).
  * - `EProcess`: the same test fed one minute at a time (what `sequentialVerdict` folds over).
+ * - The action's whole rule around it (budget split, floor, latency threshold, 100% reference, minutes
+ *   left out: unsettled pairs and minutes holding a weight change) is `judgeRelease` in ./evidence.ts.
  *
  * The old rule (Fisher's test per read with a decaying alpha, p99 × 1.2 from 500 calls) is `judge` in
  * ./rule.ts as of commit df00ded (`git show df00ded:src/gates/analysis/rule.ts`), for side-by-side benchmarks.
