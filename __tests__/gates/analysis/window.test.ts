@@ -35,15 +35,20 @@ describe('issue 20: settled windows', () => {
 
   it('never judges a minute before the first write’s minute, nor one that has not settled', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 0, max: 48 * 3_600_000 }), fc.integer({ min: 0, max: 600_000 }), (live, elapsed, delay) => {
-        const now = live + elapsed
-        const w = releaseWindow(live, now, delay)
-        if (!w) return
-        expect(w.startTime.getTime()).toBe(Math.floor(live / MINUTE_MS) * MINUTE_MS)
-        expect(w.endTime.getTime() % MINUTE_MS).toBe(0)
-        if (delay > 0) expect(w.endTime.getTime()).toBeLessThanOrEqual(now - delay)
-        expect(w.endTime.getTime()).toBeGreaterThan(w.startTime.getTime())
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e12 }),
+        fc.integer({ min: 0, max: 48 * 3_600_000 }),
+        fc.integer({ min: 0, max: 600_000 }),
+        (live, elapsed, delay) => {
+          const now = live + elapsed
+          const w = releaseWindow(live, now, delay)
+          if (!w) return
+          expect(w.startTime.getTime()).toBe(Math.floor(live / MINUTE_MS) * MINUTE_MS)
+          expect(w.endTime.getTime() % MINUTE_MS).toBe(0)
+          if (delay > 0) expect(w.endTime.getTime()).toBeLessThanOrEqual(now - delay)
+          expect(w.endTime.getTime()).toBeGreaterThan(w.startTime.getTime())
+        },
+      ),
       { seed: 3 },
     )
   })
