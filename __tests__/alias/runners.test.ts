@@ -156,7 +156,8 @@ describe('planAliases', () => {
     const context = new RecordingContext({ ...INPUTS, mode: 'plan', 'error-rate-tolerance': '2%' })
     const result = await planAliases(context.config(), context)
     expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(1)
-    const settings = "Canary analysis: canary vs stable error rate (fails beyond 1.1× the stable's and 2% over it), by a sequential test with a 1% false-rollback budget"
+    const settings =
+      "Canary analysis: canary vs stable error rate (fails beyond 1.1× the stable's and 2% over it), by a sequential test with a 1% false-rollback budget"
     expect(context.log.text()).toContain(settings)
     expect(context.log.text()).toContain('✓ canary analysis: cloudwatch:GetMetricData')
     expect(result.summary).toContain(settings)
