@@ -25,7 +25,8 @@
  */
 import { binomial } from '../../__fixtures__/canary-sim.js'
 import { mulberry32 } from '../../emulator/prng.js'
-import { EProcess, releaseAlpha } from '../../src/gates/analysis/sequential.js'
+import { alphaFor, judgeRelease, type RuleSettings as NewRuleSettings } from '../../src/gates/analysis/evidence.js'
+import type { Baseline, MinuteSample } from '../../src/gates/analysis/queries.js'
 import { judge, normalUpperTail, type RuleSettings } from './old-rule.js'
 
 const SECOND = 1000
@@ -62,6 +63,16 @@ export const ACTION: ActionSettings = {
 /** How CloudWatch delivers: base delay, skew per series, jitter per series and minute. */
 export const DELIVERY = { baseMs: 50 * SECOND, skewMs: 60 * SECOND, jitterMs: 10 * SECOND }
 
+/** The new rule as the action sets it up by default with `analysis: errors, duration`. */
+const NEW_RULE: NewRuleSettings = {
+  compare: ['errors', 'duration'],
+  errorMargin: ACTION.errorMargin,
+  errorFloor: ACTION.errorFloor,
+  latencyMargin: ACTION.latencyMargin,
+  budget: ACTION.budget,
+  minRequests: ACTION.minInvocations,
+}
+
 const OLD_RULE: RuleSettings = { compare: ['errors', 'duration'], errorRateTolerance: 0.01, durationTolerance: 0.2, minRequests: 0, noun: 'invocations' }
 
 /** A shared downstream error spike: 60 s, failing this share of both versions' calls. */
@@ -92,7 +103,7 @@ export interface Decision {
 }
 
 export interface NewDecision extends Decision {
-  /** The stage ended (every minute judged) with a function's canary below min-invocations. */
+  /** The stage ended (every minute judged) with a function's canary below min-invocations in its judged minutes. */
   readonly insufficient: boolean
   /** When the stage passed or rolled back, from the shift. */
   readonly passAfterMs: number
@@ -100,14 +111,8 @@ export interface NewDecision extends Decision {
 
 export interface ReleaseOutcome {
   readonly old: Decision
-  /** The new rule as the action judges: every minute from the one the weight went live in. */
+  /** The new rule as the action judges (judgeRelease): settled minutes, leaving out the one the weight changed in. */
   readonly new: NewDecision
-  /**
-   * A variant: the same, leaving out the minute in which the weight went live. In that minute the
-   * canary's calls all fall after the shift and the stable's across the minute, so a shared spike in
-   * its second part lands on the canary more than on the stable.
-   */
-  readonly newWithoutShiftMinute: NewDecision
   readonly bakeMs: number
 }
 
@@ -184,44 +189,36 @@ function p99z(t: Totals): number | undefined {
   return P90_Z
 }
 
-/** The new rule's state for one function: its two sequential tests over the judged minutes. */
+/** The new rule for one function: the action's own `judgeRelease` over the settled minutes so far. */
 class NewRule {
-  private readonly errors: EProcess
-  private readonly latency: EProcess
-  /** Judged minutes so far: canary calls, canary errors, stable calls, stable errors (the floor's rates). */
-  private readonly judged = { cn: 0, ce: 0, sn: 0, se: 0 }
-  rejected = false
-
-  /** `dropShiftMinute`: leave out the minute in which the weight went live (a variant, see the report). */
-  constructor(
-    alpha: number,
-    readonly dropShiftMinute: boolean,
-  ) {
-    // As the action builds them: half of each test's alpha kept for a 100% bake's reference (threshold 2/alpha).
-    this.errors = new EProcess({ alpha, margin: ACTION.errorMargin, reserveForReference: true })
-    this.latency = new EProcess({ alpha, margin: ACTION.latencyMargin, reserveForReference: true })
-  }
-
-  /** Minutes added since the last decision. */
+  private readonly minutes: MinuteSample[] = []
   private fresh = false
+  rejected = false
+  /** Canary calls in the judged minutes at the last decision: the stage's evidence. */
+  canaryJudged = 0
 
-  add(c: Totals, s: Totals): void {
+  constructor(
+    private readonly alpha: number,
+    private readonly baseline: Baseline,
+    private readonly shifts: readonly number[],
+  ) {}
+
+  add(at: number, c: Totals, s: Totals): void {
     this.fresh = true
-    this.errors.add({ canary: { events: c.e, trials: c.n }, stable: { events: s.e, trials: s.n } })
-    this.latency.add({ canary: { events: c.slow, trials: c.n }, stable: { events: s.slow, trials: s.n } })
-    this.judged.cn += c.n
-    this.judged.ce += c.e
-    this.judged.sn += s.n
-    this.judged.se += s.e
+    this.minutes.push({
+      at,
+      canary: { requests: c.n, errors: c.e, slow: c.slow },
+      stable: { requests: s.n, errors: s.e, slow: s.slow },
+    })
   }
 
-  /** The verdict after a read's minutes: the error test needs the absolute floor too. */
+  /** The verdict after a read's minutes, as the action reaches it. */
   decide(): boolean {
     if (this.rejected || !this.fresh) return this.rejected
     this.fresh = false
-    const { cn, ce, sn, se } = this.judged
-    const over = cn > 0 && sn > 0 && ce / cn - se / sn > ACTION.errorFloor + 1e-12
-    this.rejected = (this.errors.reject && over) || this.latency.reject
+    const j = judgeRelease(this.minutes, NEW_RULE, this.alpha, this.baseline, this.shifts)
+    this.canaryJudged = j.canary.requests
+    this.rejected = j.errors?.failed === true || j.duration?.failed === true
     return this.rejected
   }
 }
@@ -235,8 +232,7 @@ class FunctionSim {
   private foldedUpTo = 0
   private readonly scratch: [Totals, Totals] = [totals(), totals()]
   private lastSeen = ''
-  /** The new rule as the action judges, and the variant that leaves out the shift's minute. */
-  readonly rules: [NewRule, NewRule]
+  readonly rule: NewRule
   private judgedUpTo = 0
   canaryServed = 0
   /** Each version's share of calls above the stable's p90: [canary, stable]. */
@@ -252,8 +248,9 @@ class FunctionSim {
     alpha: number,
   ) {
     this.skew = Array.from({ length: 6 }, () => DELIVERY.baseMs + DELIVERY.skewMs * rand())
-    this.rules = [new NewRule(alpha, false), new NewRule(alpha, true)]
-    this.rules = [new NewRule(alpha, false), new NewRule(alpha, true)]
+    const requests = cell.rate * 3600
+    const baseline: Baseline = { requests, errors: Math.round(requests * cell.baseline), p90Ms: 100 * Math.exp(sigma * P90_Z) }
+    this.rule = new NewRule(alpha, baseline, [liveAt])
     const shift = Math.log(cell.latencyFactor) / sigma
     this.pSlow = [above(P90_Z, shift), above(P90_Z, 0)]
     // Each version's cumulative share of its slow calls through each bin.
@@ -373,8 +370,8 @@ class FunctionSim {
     return judge({ requests: c.n, errors: c.e, p99: p99(c) }, { requests: s.n, errors: s.e, p99: p99(s) }, OLD_RULE).verdict === 'fail'
   }
 
-  /** The new rule at a read at `t`: adds the minutes settled by then (through `lastMinute`); [as the action, variant] rejected. */
-  newFails(t: number, lastMinute: number): [boolean, boolean] {
+  /** The new rule at a read at `t`: adds the minutes settled by then (through `lastMinute`); true once it rejects. */
+  newFails(t: number, lastMinute: number): boolean {
     const cut = Math.floor((t - ACTION.metricsDelayMs) / MINUTE) * MINUTE
     while (this.judgedUpTo < this.minutes.length) {
       const m = this.minutes[this.judgedUpTo] as Minute
@@ -384,13 +381,11 @@ class FunctionSim {
       const s = totals()
       this.visible(m, 0, t, c)
       this.visible(m, 1, t, s)
-      // As the action: a pair where a version shows more errors or slow calls than invocations did not
-      // settle (its series landed apart) and is dropped. Slow calls are Duration's count over the
-      // threshold, against Invocations.
-      if (c.e > c.n || s.e > s.n || c.slow > c.n || s.slow > s.n) continue
-      for (const rule of this.rules) if (!(rule.dropShiftMinute && m.start < this.liveAt)) rule.add(c, s)
+      // Slow calls are Duration's count over the threshold, against Invocations; judgeRelease drops a
+      // pair where they (or Errors) exceed Invocations, and the minute the weight changed in.
+      this.rule.add(m.start, c, s)
     }
-    return [this.rules[0].decide(), this.rules[1].decide()]
+    return this.rule.decide()
   }
 
   /** Every minute through `lastMinute` judged. */
@@ -421,16 +416,14 @@ export function simulateRelease(cell: Cell, rand: () => number): ReleaseOutcome 
   const sigma = 0.5 + 0.5 * rand()
   const spikeFrom = liveAt + Math.floor(rand() * Math.max(1, bakeMs - SPIKE.durationMs))
   const spike = cell.spike ? { from: spikeFrom, to: spikeFrom + SPIKE.durationMs } : undefined
-  const alpha = releaseAlpha(ACTION.budget, cell.functions * 2)
+  const alpha = alphaFor(cell.functions, NEW_RULE)
   const fns = Array.from({ length: cell.functions }, () => new FunctionSim(cell, rand, liveAt, sigma, spike, alpha))
   const firstMinute = Math.floor(liveAt / MINUTE) * MINUTE
   const lastMinute = Math.floor((bakeEnd - 1) / MINUTE) * MINUTE
   let generated = firstMinute
   let oldAt: number | undefined
-  // The new rule as the action judges [0], and the variant without the shift's minute [1].
-  const newAt: (number | undefined)[] = [undefined, undefined]
-  const passAt: (number | undefined)[] = [undefined, undefined]
-  const open = (i: number) => newAt[i] === undefined && passAt[i] === undefined
+  let newAt: number | undefined
+  let passAt: number | undefined
   for (let t = liveAt; ; t += ACTION.pollMs) {
     const oldActive = oldAt === undefined && t <= bakeEnd
     while (generated <= t && generated <= lastMinute + MINUTE) {
@@ -438,36 +431,23 @@ export function simulateRelease(cell: Cell, rand: () => number): ReleaseOutcome 
       generated += MINUTE
     }
     if (oldActive && fns.some((f) => f.oldFails(t))) oldAt = t
-    if (open(0) || open(1)) {
-      const failed = [false, false]
-      for (const f of fns) {
-        const [a, b] = f.newFails(t, lastMinute)
-        failed[0] ||= a
-        failed[1] ||= b
-      }
-      const judged = fns.every((f) => f.judgedThrough(lastMinute))
-      for (const i of [0, 1]) {
-        if (!open(i)) continue
-        if (failed[i]) newAt[i] = t
-        else if (judged) passAt[i] = t
-      }
+    if (newAt === undefined && passAt === undefined) {
+      let failed = false
+      for (const f of fns) if (f.newFails(t, lastMinute)) failed = true
+      if (failed) newAt = t
+      else if (fns.every((f) => f.judgedThrough(lastMinute))) passAt = t
     }
-    if ((oldAt !== undefined || t > bakeEnd) && !open(0) && !open(1)) break
+    if ((oldAt !== undefined || t > bakeEnd) && (newAt !== undefined || passAt !== undefined)) break
   }
   const served = (at: number | undefined) => (at === undefined ? undefined : fns.reduce((sum, f) => sum + f.servedBy(at), 0))
-  const decision = (i: number) => {
-    const at = newAt[i]
-    return {
-      rollbackAfterMs: at === undefined ? undefined : at - liveAt,
-      canaryServed: served(at),
-      insufficient: at === undefined && fns.some((f) => f.canaryInBake(bakeEnd) < ACTION.minInvocations),
-      passAfterMs: (at ?? passAt[i] ?? bakeEnd) - liveAt,
-    }
-  }
   return {
     old: { rollbackAfterMs: oldAt === undefined ? undefined : oldAt - liveAt, canaryServed: served(oldAt) },
-    new: decision(0),
-    newWithoutShiftMinute: decision(1),
+    new: {
+      rollbackAfterMs: newAt === undefined ? undefined : newAt - liveAt,
+      canaryServed: served(newAt),
+      insufficient: newAt === undefined && fns.some((f) => f.rule.canaryJudged < ACTION.minInvocations),
+      passAfterMs: (newAt ?? passAt ?? bakeEnd) - liveAt,
+    },
     bakeMs,
   }
 }
