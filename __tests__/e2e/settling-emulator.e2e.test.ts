@@ -10,7 +10,7 @@ import { describeRun, runAction, type ActionRun } from './runner.js'
 const DELAY_MS = 65_000
 const MINUTE = 60_000
 /** A bake, its settling (up to metrics-delay plus a minute), and the 100% stage's wait for it. */
-const RUN_TIMEOUT_MS = 6 * MINUTE
+const RUN_TIMEOUT_MS = 7 * MINUTE
 
 interface Traffic {
   /** Calls per second through fn:live. */
@@ -96,7 +96,8 @@ describe.concurrent('issue 20: settled metrics end to end (CloudWatch 65 s late)
     async () => {
       const { run, weights } = await settle('bad', { rate: 40, stableErrorRate: 0.01, canaryErrorRate: 0.3, stableLagMs: 15_000 }, { stages: '10%:20s, 100%' })
       expect(run.outputs.result, describeRun(run)).toBe('rolled-back')
-      expect(run.outputs.reason, describeRun(run)).toMatch(/version 2 failed \d+ of \d+ invocations/)
+      // On its failures, or (a bake inside the minute the weight changed in, which is not judged) on too little evidence.
+      expect(run.outputs.reason, describeRun(run)).toMatch(/version 2 failed \d+ of \d+ invocations|the canary got \d+ invocations/)
       // It never promoted: 10%, then back to none.
       expect(weights[0]).toEqual({ '2': 0.1 })
       expect(weights).not.toContainEqual({ '2': 1 })
@@ -108,11 +109,12 @@ describe.concurrent('issue 20: settled metrics end to end (CloudWatch 65 s late)
   it(
     'promotes a healthy canary under the default min-invocations once its stage’s minutes have settled (was: rolled back at 100%)',
     async () => {
-      const { run, weights } = await settle('healthy', { rate: 100, stableErrorRate: 0.01, canaryErrorRate: 0.01 }, { stages: '10%:20s, 100%' })
+      // A 60 s bake ends in a minute after the shift's, which the stage holds whole until it settles.
+      const { run, weights } = await settle('healthy', { rate: 100, stableErrorRate: 0.01, canaryErrorRate: 0.01 }, { stages: '10%:60s, 100%' })
       expect(run.outputs.result, describeRun(run)).toBe('promoted')
       expect(weights.at(-1)).toEqual({ '2': 1 })
       // The stage passed late: its last minute settles 2m (metrics-delay) after it ends, not at the end of the bake.
-      expect(run.durationMs).toBeGreaterThan(20_000 + DELAY_MS)
+      expect(run.durationMs).toBeGreaterThan(60_000 + DELAY_MS)
     },
     RUN_TIMEOUT_MS + MINUTE,
   )
@@ -124,7 +126,8 @@ describe.concurrent('issue 20: settled metrics end to end (CloudWatch 65 s late)
       const { run, weights } = await settle(
         'full',
         { rate: 20, stableErrorRate: 0.01, canaryErrorRate: 0.3, historyMinutes: 10, quietUntilFull: true },
-        { stages: '100%:20s' },
+        // 70 s: the bake ends in a whole minute at 100% (the shift's own minute is not judged).
+        { stages: '100%:70s' },
       )
       expect(run.outputs.result, describeRun(run)).toBe('rolled-back')
       expect(run.outputs.reason, describeRun(run)).toMatch(/version 2 failed \d+ of \d+ invocations/)
