@@ -59,6 +59,8 @@ async function settle(label: string, traffic: Traffic, inputs: Record<string, st
       emulator.setInvocations(spec, since)
       if (traffic.quietUntilFull) emulator.stopInvocations(spec.functionName, 'live')
     }
+    // Quiet: start in the minute after the history's last call, so no minute of the run holds a stable call.
+    if (traffic.quietUntilFull) await new Promise((r) => setTimeout(r, Math.ceil(Date.now() / MINUTE) * MINUTE + 1000 - Date.now()))
     emulator.seedAlarm(`${label}-errors`, 'OK')
     const running = runAction({
       inputs: { 'function-name': fns.join('\n'), version: '2', alarms: `${label}-errors`, 'poll-interval': '5s', ...inputs },
