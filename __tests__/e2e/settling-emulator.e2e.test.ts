@@ -144,7 +144,7 @@ describe.concurrent('issue 20: settled metrics end to end (CloudWatch 65 s late)
       const { run, weights } = await settle(
         'spike',
         { functions: 3, rate: 50, stableErrorRate: 0.01, canaryErrorRate: 0.01, stableLagMs: 15_000, spike: { errorRate: 0.3 } },
-        { stages: '10%:100s, 100%' },
+        { stages: '10%:70s, 100%' },
       )
       expect(run.outputs.result, describeRun(run)).toBe('promoted')
       expect(weights.at(-1)).toEqual({ '2': 1 })
