@@ -167,7 +167,7 @@ export function judgeRelease(
 
 function result(test: EProcess, alpha: number, canaryRate: number, stableRate: number, failed: boolean): TestResult {
   const eValue = test.eValue
-  // The threshold is 2/alpha (half the alpha is kept for the 100% bake's reference): p = 2/e.
+  // The threshold is 1/(0.9 alpha) (a tenth of the alpha is kept for the 100% bake's reference): p = 1/(0.9 e).
   return { eValue, threshold: test.threshold, pValue: Math.min(1, (test.threshold * alpha) / eValue), alpha, canaryRate, stableRate, failed }
 }
 

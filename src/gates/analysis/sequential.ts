@@ -33,7 +33,7 @@
  *
  * A minute where the stable served nothing (a 100% bake) is compared with a reference rate for the
  * stable instead: its settled rate before promotion, taken at an upper confidence bound spent from
- * the same alpha (half of it), so an unlucky quiet reference cannot make a healthy canary look worse.
+ * the same alpha (a tenth of it), so an unlucky quiet reference cannot make a healthy canary look worse.
  */
 
 export interface Counts {
@@ -57,8 +57,8 @@ export interface SequentialOptions {
   /** The stable's own counts before promotion, for minutes in which the stable served nothing. */
   readonly reference?: Counts | undefined
   /**
-   * Keep half the alpha for the bound on a reference set later (`EProcess.setReference`): the
-   * threshold is then 2/alpha from the first minute. Implied by `reference`.
+   * Keep a tenth of the alpha (`REFERENCE_SHARE`) for the bound on a reference set later
+   * (`EProcess.setReference`): the threshold is then 1/(0.9 alpha) from the first minute. Implied by `reference`.
    */
   readonly reserveForReference?: boolean
 }
@@ -78,6 +78,9 @@ export const RELEASE_BUDGET = 0.01
 
 /** Alternatives, as multiples of the margin: a regression of any size in this range is caught quickly. */
 export const ALTERNATIVES: readonly number[] = [1.25, 1.5, 2, 3, 5, 10, 30, 100]
+
+/** The share of a test's alpha kept for the bound on the stable's reference rate (a 100% bake). */
+export const REFERENCE_SHARE = 0.1
 
 /** One release's budget split evenly (Bonferroni) over its tests (subjects × metrics). */
 export function releaseAlpha(budget: number, tests: number): number {
@@ -168,8 +171,8 @@ export class EProcess {
   }
 
   /**
-   * The stable's counts to compare later minutes with when the stable serves nothing. Half the alpha
-   * buys an upper bound on its rate (the threshold is 2/alpha throughout), so the test keeps alpha in all.
+   * The stable's counts to compare later minutes with when the stable serves nothing. A tenth of the
+   * alpha buys an upper bound on its rate (the threshold is 1/(0.9 alpha) throughout), so the test keeps alpha in all.
    * Without `reserveForReference` (or `reference`) at construction, a reference is ignored.
    */
   setReference(reference: Counts): void {
@@ -181,12 +184,12 @@ export class EProcess {
 
   private get referenceRate(): number | undefined {
     if (!this.reference) return undefined
-    this.referenceBound ??= poissonRateUpperBound(this.reference, this.options.alpha / 2)
+    this.referenceBound ??= poissonRateUpperBound(this.reference, this.options.alpha * REFERENCE_SHARE)
     return this.referenceBound
   }
 
   get threshold(): number {
-    return (this.reserve ? 2 : 1) / this.options.alpha
+    return 1 / ((this.reserve ? 1 - REFERENCE_SHARE : 1) * this.options.alpha)
   }
 
   /** The mixture's e-value: the average of every alternative's likelihood ratio. */
