@@ -471,13 +471,17 @@ export class Rollout {
    * for its own minutes, so nothing shifts further, promotes or ends the run on unjudged minutes.
    */
   private settling(stage: StageRecord, reading: GateReading, now: number): boolean {
+    const first = stage.bakeEndedAt === undefined
     stage.bakeEndedAt ??= now
     const through = reading.settledThrough
     if (stage.bakeMs <= 0 || through === undefined || through >= stage.bakeEndedAt) return false
-    const until = new Date(stage.bakeEndedAt).toISOString().slice(11, 19)
-    this.options.log.info(
-      `Bake time is up; waiting for the metrics through ${until} to arrive and be judged (judged through ${new Date(through).toISOString().slice(11, 19)}).`,
-    )
+    // Said once per stage; each poll's line says through when it judged.
+    if (first) {
+      const until = new Date(stage.bakeEndedAt).toISOString().slice(11, 19)
+      this.options.log.info(
+        `Bake time is up; waiting for the metrics through ${until} to arrive and be judged (judged through ${new Date(through).toISOString().slice(11, 19)}).`,
+      )
+    }
     return true
   }
 
