@@ -1,5 +1,6 @@
 // Typed fetch wrapper for the /_emulator/ control API, for processes that don't own the emulator.
 import type { AlarmHistoryItem, AlarmState } from './cloudwatch/cloudwatch.js'
+import type { DeliverySettings } from './cloudwatch/delivery.js'
 import type { DeploymentSummary } from './codedeploy/control.js'
 import type { CodeDeploySettings, FailSpec, HookMode, PendingHook } from './codedeploy/progress.js'
 import type { DeploymentSummary as EcsDeploymentSummary, SeedEcsSpec, SeededEcs } from './ecs/control.js'
@@ -61,8 +62,21 @@ export class EmulatorControl {
     errorRate?: number
     durationMs?: number
     metricDelayMs?: number
+    /** Log-normal sigma of each call's duration around its median (default 0.25). */
+    durationSigma?: number
   }): Promise<void> {
     await this.call('POST', 'invocations', spec)
+  }
+  /** A shared error spike through FUNCTION:ALIAS: every version also fails `errorRate` of its calls for `durationMs`, from now (+ startInMs) or from `at` (epoch ms). */
+  async spikeInvocations(spec: { function: string; alias?: string; errorRate: number; durationMs: number; startInMs?: number; at?: number }): Promise<void> {
+    await this.call('POST', 'invocations/spike', spec)
+  }
+  /**
+   * How late CloudWatch delivers AWS metrics, per series: a base delay, a jitter per series and minute,
+   * a fixed skew per series, and extra delays for chosen series. Unset fields keep their value; reset() clears.
+   */
+  metricDelivery(patch: Partial<DeliverySettings> = {}): Promise<DeliverySettings> {
+    return this.call('POST', 'cloudwatch/delivery', patch)
   }
   async stopInvocations(fn: string, alias = 'live'): Promise<void> {
     await this.call('POST', 'invocations/stop', { function: fn, alias })

@@ -9,6 +9,7 @@ import type { FaultConfig, PolicyDocument } from './faults.js'
 import { parseJsonBody, type ApiRequest, type ApiResponse } from './http.js'
 import { ApiError } from './service.js'
 import type { Weights } from './lambda/lambda.js'
+import type { DeliverySettings } from './cloudwatch/delivery.js'
 
 export const CONTROL_PREFIX = '_emulator'
 
@@ -109,8 +110,40 @@ export function handleControl(core: EmulatorCore, req: ApiRequest): ApiResponse 
             }
           : {}),
         ...(typeof body.metricDelayMs === 'number' && { metricDelayMs: body.metricDelayMs }),
+        ...(typeof body.durationSigma === 'number' && { durationSigma: body.durationSigma }),
       })
       return done()
+    }
+    case 'POST invocations/spike': {
+      const durationMs = need<number>(body.durationMs, 'durationMs', (x) => typeof x === 'number' && Number.isFinite(x) && x > 0)
+      const from = typeof body.at === 'number' ? body.at : Date.now() + (typeof body.startInMs === 'number' ? body.startInMs : 0)
+      try {
+        core.invocations.spike(need<string>(body.function, 'function', isStr), typeof body.alias === 'string' && body.alias !== '' ? body.alias : 'live', {
+          from,
+          to: from + durationMs,
+          errorRate: need<number>(body.errorRate, 'errorRate (0..1)', (x) => typeof x === 'number' && x >= 0 && x <= 1),
+        })
+      } catch (e) {
+        if (e instanceof ApiError) throw e
+        throw new ApiError(400, 'BadRequest', (e as Error).message)
+      }
+      return done()
+    }
+    case 'GET cloudwatch/delivery':
+      return json(core.state.cloudwatch.metrics.delivery.settings())
+    case 'POST cloudwatch/delivery': {
+      const series = body.series
+      if (series !== undefined && !(Array.isArray(series) && series.every((s) => typeof s === 'object' && s !== null && typeof s.dimensions === 'object'))) {
+        throw new ApiError(400, 'BadRequest', 'series must be a list of { dimensions: { Name: Value }, metricName?, extraDelayMs }')
+      }
+      const patch = Object.fromEntries(
+        ['delayMs', 'jitterMs', 'skewMs', 'seed', 'series', 'namespaces'].filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
+      ) as Partial<DeliverySettings>
+      try {
+        return json(core.state.cloudwatch.metrics.delivery.configure(patch))
+      } catch (e) {
+        throw new ApiError(400, 'BadRequest', (e as Error).message)
+      }
     }
     case 'POST invocations/stop':
       core.stopInvocations(need<string>(body.function, 'function', isStr), typeof body.alias === 'string' && body.alias !== '' ? body.alias : 'live')

@@ -151,9 +151,12 @@ export class EmulatorCore {
     }
   }
 
-  /** Starts (or changes) a simulated invocation stream through an alias. */
-  setInvocations(spec: InvocationStreamSpec): void {
-    this.invocations.set(spec)
+  /**
+   * Starts (or changes) a simulated invocation stream through an alias; `since` (epoch ms) starts it in the
+   * past, so the stable has history (up to the stream's 15-minute catch-up, as the alias's history allows).
+   */
+  setInvocations(spec: InvocationStreamSpec, since?: number): void {
+    this.invocations.set(spec, since)
   }
 
   stopInvocations(functionName: string, alias: string): void {

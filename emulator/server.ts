@@ -36,8 +36,8 @@ export interface Emulator {
   seedFunction(name: string, opts?: { versions?: number }): void
   seedAlias(fn: string, alias: string, version: string, weights?: Weights): void
   seedAlarm(name: string, state?: AlarmState, opts?: { composite?: boolean; alarmRule?: string; reason?: string }): void
-  /** Simulated invocations through an alias (rate, and each version's error rate and duration). */
-  setInvocations(spec: InvocationStreamSpec): void
+  /** Simulated invocations through an alias (rate, and each version's error rate and duration); `since` starts it in the past. */
+  setInvocations(spec: InvocationStreamSpec, since?: number): void
   stopInvocations(functionName: string, alias: string): void
   /** CodeDeploy engine controls: time scale, hook answering, failure injection, instance counts. */
   codedeploy: CodeDeployControlApi
@@ -210,7 +210,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     seedFunction: (name, o) => core.seedFunction(name, o),
     seedAlias: (fn, alias, version, weights) => core.seedAlias(fn, alias, version, weights),
     seedAlarm: (name, state, o) => core.seedAlarm(name, state, o),
-    setInvocations: (spec) => core.setInvocations(spec),
+    setInvocations: (spec, since) => core.setInvocations(spec, since),
     stopInvocations: (fn, alias) => core.stopInvocations(fn, alias),
     codedeploy: core.codedeploy,
     elbv2: core.elbv2,

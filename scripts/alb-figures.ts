@@ -23,6 +23,7 @@ const run = await runAction({
     alarms: 'web-5xx',
     stages: '10%:6s, 100%',
     'poll-interval': '1s',
+    'metrics-delay': '0s',
     'canary-users': 'header x-canary=1',
   },
   env,
@@ -44,7 +45,10 @@ for (let i = 0; i < 5; i++) {
   em.reset()
   const a = em.elbv2.seed({ groups: [{ name: 'blue' }, { name: 'green' }], weights: { blue: 1, green: 0 } })
   em.seedAlarm('web-5xx', 'OK')
-  const p = runAction({ inputs: { listener: a.listenerArn, 'target-group': 'green', alarms: 'web-5xx', stages: '10%:20s, 100%', 'poll-interval': '1s' }, env })
+  const p = runAction({
+    inputs: { listener: a.listenerArn, 'target-group': 'green', alarms: 'web-5xx', stages: '10%:20s, 100%', 'poll-interval': '1s', 'metrics-delay': '0s' },
+    env,
+  })
   while (!em.elbv2.history().some((h) => h.operation === 'ModifyListener')) await new Promise((r) => setTimeout(r, 10))
   await new Promise((r) => setTimeout(r, 1300 + i * 170))
   const fired = Date.now()
@@ -67,7 +71,7 @@ async function crashing(runs: number): Promise<void> {
     em.seedAlarm('web-5xx', 'OK')
     em.elbv2.startTraffic({ listenerArn: a.listenerArn, rps: 300, failures: { green: { reset: 0.3 } } })
     const run = await runAction({
-      inputs: { listener: a.listenerArn, 'target-group': 'green', alarms: 'web-5xx', stages: '10%:60s, 100%', 'poll-interval': '1s' },
+      inputs: { listener: a.listenerArn, 'target-group': 'green', alarms: 'web-5xx', stages: '10%:60s, 100%', 'poll-interval': '1s', 'metrics-delay': '0s' },
       env: { AWS_ENDPOINT_URL: em.url },
     })
     em.elbv2.stopTraffic()

@@ -7,7 +7,7 @@
  * (it exits 1 only if it could not measure).
  *
  *   npm run bench                          all figures; writes BENCHMARKS.md
- *   npm run bench -- --only=cold,size      some figures (alarm, analysis, overhead, calls, cold, size, pacing); prints only
+ *   npm run bench -- --only=cold,size      some figures (alarm, analysis, evidence, overhead, calls, cold, size, pacing); prints only
  *   npm run bench -- --out=/tmp/bench.md   write the report elsewhere
  *   npm run bench -- --dist=/tmp/old-dist   measure another build (e.g. `git archive REV dist | tar -x -C /tmp/old`)
  *   npm run bench -- --compare=/tmp/old/dist  time another build's start-up in the same rounds (section pacing)
@@ -29,6 +29,8 @@ import { stageWindow } from '../src/gates/analysis/window.js'
 import { bytes, markdownTable, max, median, min, ms, num, sleep, textTable } from './bench/stats.js'
 // Section `pacing` (issue 11, items 16-17) lives in its own file.
 import { measurePacing, pacingDetail, pacingRows, type PacingResult } from './bench/pacing.js'
+// Section `evidence` (issue 20): old and new analysis rules under CloudWatch's delays, simulated.
+import { evidenceDetail, evidenceRows, measureEvidence, type EvidenceResult } from './bench/evidence-report.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -55,7 +57,7 @@ const ALARMS_PER_CALL = 100
 const DIST_LIMIT_BYTES = 1_500_000
 const COLD_LIMIT_MS = 100
 
-const SECTIONS = ['alarm', 'analysis', 'overhead', 'calls', 'cold', 'size', 'pacing'] as const
+const SECTIONS = ['alarm', 'analysis', 'evidence', 'overhead', 'calls', 'cold', 'size', 'pacing'] as const
 type Section = (typeof SECTIONS)[number]
 
 // ---------------------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ function parseArgs(argv: readonly string[]): Options {
     } else if (arg.startsWith('--compare=')) {
       compare = resolve(arg.slice('--compare='.length))
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --only=alarm,analysis,overhead,calls,cold,size,pacing] [--out=FILE] [--dist=DIR] [--compare=DIR]')
+      console.log('usage: npm run bench [-- --only=alarm,analysis,evidence,overhead,calls,cold,size,pacing] [--out=FILE] [--dist=DIR] [--compare=DIR]')
       process.exit(0)
     } else {
       throw new Error(`unknown argument "${arg}"`)
@@ -316,7 +318,15 @@ async function analysisRun(bundle: Bundle): Promise<AnalysisSample> {
     em.setInvocations({ functionName: fn, alias: 'live', ratePerSecond: 200, defaults: { errorRate: 0.01 }, versions: { '2': { errorRate: 0.3 } } })
     const run = await runAction({
       entry: bundle.entry,
-      inputs: { 'function-name': fn, version: '2', stages: ANALYSIS_STAGES, alarms: 'bench-analysis-errors', 'poll-interval': `${POLL_MS / 1000}s` },
+      // The emulator delivers at once here: metrics-delay 0s times the decision, not CloudWatch (section evidence covers the delay).
+      inputs: {
+        'function-name': fn,
+        version: '2',
+        stages: ANALYSIS_STAGES,
+        alarms: 'bench-analysis-errors',
+        'poll-interval': `${POLL_MS / 1000}s`,
+        'metrics-delay': '0s',
+      },
       env: { AWS_ENDPOINT_URL: em.url },
       timeoutMs: 120_000,
     })
@@ -519,6 +529,7 @@ interface Results {
   cold?: ColdResult
   pacing?: PacingResult
   analysis?: { samples: AnalysisSample[]; falseRollbacks: { rolledBack: number; stages: number; rate: number } }
+  evidence?: EvidenceResult
 }
 
 function rowsFor(r: Results): Row[] {
@@ -550,6 +561,7 @@ function rowsFor(r: Results): Row[] {
       meets: f.rate <= 0.01,
     })
   }
+  if (r.evidence) rows.push(...evidenceRows(r.evidence))
   if (r.overhead) {
     for (const [n, samples] of r.overhead) {
       const over = samples.map((s) => s.wallMs - s.bakeMs)
@@ -671,6 +683,7 @@ function detailSections(r: Results, bundle: Bundle): string[] {
       '',
     )
   }
+  if (r.evidence) out.push(...evidenceDetail(r.evidence))
   if (r.overhead) {
     out.push(
       '### Wall time − bake time',
@@ -893,6 +906,10 @@ async function main(): Promise<void> {
         )
       }
       results.analysis = { samples, falseRollbacks }
+    }
+    if (opts.only.has('evidence')) {
+      log(`\n[evidence] old and new analysis rules on simulated releases, metrics 50-120 s late …`)
+      results.evidence = measureEvidence(log)
     }
     if (opts.only.has('overhead')) {
       results.overhead = new Map()

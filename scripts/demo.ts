@@ -95,6 +95,7 @@ async function codeDeployRelease(emulator: Emulator): Promise<boolean> {
   console.log('Simulated traffic: 200 invocations/s through the alias, 1% errors, ~80 ms')
   const run = await runAction({
     inputs: {
+      'metrics-delay': '0s',
       'codedeploy-application': 'orders',
       'codedeploy-deployment-group': 'orders-worker-live',
       'function-name': fn,
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
   emulator.setInvocations({ functionName: FUNCTION, alias: 'live', ratePerSecond: 200, defaults: healthy })
   console.log('Simulated traffic: 200 invocations/s through the alias, 1% errors, ~80 ms')
 
-  const inputs = { 'function-name': FUNCTION, alias: 'live', alarms: ALARM, 'poll-interval': '1s' }
+  const inputs = { 'function-name': FUNCTION, alias: 'live', alarms: ALARM, 'poll-interval': '1s', 'metrics-delay': '0s' }
   const env = { AWS_ENDPOINT_URL: emulator.url }
   try {
     const promote = await runAction({ inputs: { ...inputs, version: '2', stages: '10%:3s, 50%:3s, 100%' }, env })
@@ -225,7 +226,14 @@ async function serverCanary(): Promise<boolean> {
   console.log(`\n\n━━━━━━━━ Server canary behind an Application Load Balancer ━━━━━━━━`)
   console.log(`Seeded ALB web: listener forwards to web-blue (weight 1), web-green attached at weight 0; 200 req/s, 5% internal users`)
   const env = { AWS_ENDPOINT_URL: emulator.url }
-  const inputs = { listener: alb.listenerArn, alarms: WEB_ALARM, 'poll-interval': '1s', stickiness: '1m', 'canary-users': 'header x-canary=internal' }
+  const inputs = {
+    listener: alb.listenerArn,
+    alarms: WEB_ALARM,
+    'poll-interval': '1s',
+    'metrics-delay': '0s',
+    stickiness: '1m',
+    'canary-users': 'header x-canary=internal',
+  }
   try {
     const started = Date.now()
     const release = await runAction({ inputs: { ...inputs, 'target-group': 'web-green', stages: 'users:3s, 10%:3s, 100%' }, env })
@@ -295,7 +303,7 @@ async function ecsRelease(): Promise<boolean> {
   console.log('\n\n━━━━━━━━ Amazon ECS: the service moves its own traffic ━━━━━━━━')
   console.log('Seeded service prod/web running web:1 behind an ALB (blue/green target groups, a test rule for x-canary: true); 200 req/s, 10% test users')
   const env = { AWS_ENDPOINT_URL: emulator.url }
-  const inputs = { service: 'web', cluster: 'prod', alarms: WEB_ALARM, 'poll-interval': '1s' }
+  const inputs = { service: 'web', cluster: 'prod', alarms: WEB_ALARM, 'poll-interval': '1s', 'metrics-delay': '0s' }
   try {
     const release = await runAction({ inputs: { ...inputs, 'task-definition': 'web:2', stages: 'users:3s, 10%:10m, 100%' }, env })
     show('ECS: web:2, stages users:3s, 10%:10m, 100% (test traffic, then CANARY 10% for 10 ECS minutes)', release)

@@ -156,10 +156,31 @@ describe('planAliases', () => {
     const context = new RecordingContext({ ...INPUTS, mode: 'plan', 'error-rate-tolerance': '2%' })
     const result = await planAliases(context.config(), context)
     expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(1)
-    const settings = 'Canary analysis: canary vs stable error rate (tolerance 2%'
+    const settings =
+      "Canary analysis: canary vs stable error rate (fails beyond 1.1× the stable's and 2% over it), by a sequential test with a 1% false-rollback budget"
     expect(context.log.text()).toContain(settings)
     expect(context.log.text()).toContain('✓ canary analysis: cloudwatch:GetMetricData')
     expect(result.summary).toContain(settings)
+  })
+
+  it('issue 20: plan estimates each stage’s canary invocations from the last hour and warns when one cannot reach min-invocations', async () => {
+    liveAlias('1')
+    alarms('OK')
+    // 6,000 invocations of the stable version in the last hour: 100 a minute.
+    cloudWatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries?: { Id?: string }[]; StartTime?: Date }) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({
+        Id: q.Id,
+        StatusCode: 'Complete',
+        Timestamps: [input.StartTime],
+        Values: [q.Id?.endsWith('r') ? 6_000 : 0],
+      })),
+    }))
+    const context = new RecordingContext({ ...INPUTS, mode: 'plan', stages: '1%:10m, 25%:10m, 100%' })
+    const result = await planAliases(context.config(), context)
+    expect(context.log.text()).toContain('Estimate from the last hour: orders:live at 25% should see about 250 canary invocations in its bake.')
+    expect(result.summary).toContain(
+      "orders:live: the 1% stage should see about 10 canary invocations (from the last hour's traffic), fewer than min-invocations 100: bake longer, raise the weight, or set min-invocations: 0 to rely on the alarms alone",
+    )
   })
 
   it('is not ready when the canary metrics cannot be read, naming the permission', async () => {

@@ -23,7 +23,12 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
   })
 
   function run(inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
-    return runAction({ inputs: { 'poll-interval': '1s', ...inputs }, env: { AWS_ENDPOINT_URL: backend.url }, timeoutMs: 60_000, ...extra })
+    return runAction({
+      inputs: { 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs },
+      env: { AWS_ENDPOINT_URL: backend.url },
+      timeoutMs: 60_000,
+      ...extra,
+    })
   }
 
   async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -69,7 +74,7 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(await backend.tags(alb.listenerArn)).toEqual({})
       expect(main.summary).toContain('✅ Promoted')
       // No requests were sent: the analysis reads no data for either group, which is no reason to stop.
-      expect(main.stdout).toMatch(new RegExp(`analysis ${name} listener [0-9a-f]{8}: no traffic to either version yet`))
+      expect(main.stdout).toMatch(new RegExp(`analysis ${name} listener [0-9a-f]{8}: no requests to either version in this stage's \\d+ judged minutes?`))
       expect((await runPost(main)).stdout).toContain('Nothing to clean up.')
     })
 
@@ -119,12 +124,12 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       expect(resumed.stdout).not.toContain('Stage 1/3')
     })
 
-    it('min-invocations: a stage without canary requests has no evidence (a warning under insufficient-data ok)', async () => {
+    it('issue 20: a stage without any requests says so loudly, and the alarms decide', async () => {
       const name = lbName('min')
       const alb = await backend.seed(name, { blue: 1, green: 0 })
       const main = await run(inputsFor(name, alb.listenerArn, { stages: '10%:1s, 100%', 'min-invocations': '100', 'insufficient-data': 'ok' }))
       expect(main.outputs.result, describeRun(main)).toBe('promoted')
-      expect(main.warnings.join('\n')).toMatch(/Stage passes on too little evidence: .* 0 canary requests, fewer than min-invocations 100/)
+      expect(main.warnings.join('\n')).toMatch(/Stage passes on too little evidence: NO TRAFFIC: neither version of .* served a single request in this stage/)
     })
 
     it('refuses, without touching it, a listener that forwards to a third group', async () => {
@@ -154,7 +159,7 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
       const plan = await run(inputsFor(name, alb.listenerArn, { mode: 'plan', stages: 'users:5m, 12.5%:5m, 100%', 'canary-users': 'query beta=1' }))
       expect(plan.outputs.result, describeRun(plan)).toBe('planned')
       expect(plan.summary).toContain('| 2 | 12.5% | 1 : 7 | +5m | 5m |')
-      expect(plan.summary).toContain('Canary analysis: canary vs stable error rate (tolerance 1%')
+      expect(plan.summary).toContain('Canary analysis: canary vs stable error rate (fails beyond 1.1×')
       expect(plan.stdout).toMatch(new RegExp(`✓ canary analysis: cloudwatch:GetMetricData: canary metrics readable for ${name} listener`))
       expect((await backend.forward(alb.listenerArn)).weights).toEqual({ blue: 4, green: 1 })
       // Writes are simulated, never tried: the emulator's IAM allows all here; moto 5.2.1 has no simulator.
@@ -183,7 +188,7 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         }
         expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
         expect(main.outputs['reason']).toMatch(
-          new RegExp(`^${name} listener [0-9a-f]{8}: canary error rate \\d+\\.\\d% vs stable \\d\\.\\d% \\(tolerance 1%\\)$`),
+          new RegExp(`^${name} listener [0-9a-f]{8}: version ${name}-green failed \\d+ of \\d+ requests \\(\\d+\\.\\d%\\) against version ${name}-blue`),
         )
         expect(main.summary).toMatch(
           new RegExp(`\\*\\*Canary analysis rolled back ${name} listener [0-9a-f]{8} in stage 1:\\*\\* version ${name}-green failed \\d+ of \\d+ requests`),

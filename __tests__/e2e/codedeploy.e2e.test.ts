@@ -50,7 +50,7 @@ afterAll(async () => {
 
 function run(inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
   return runAction({
-    inputs: { 'poll-interval': '1s', ...inputs },
+    inputs: { 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs },
     timeoutMs: 45_000,
     ...extra,
     env: { AWS_ENDPOINT_URL: emu.url, ...(extra.env ?? {}) },
@@ -204,7 +204,7 @@ describe('CodeDeploy mode, Lambda', () => {
         'codedeploy-deployment-group': dg,
       })
       expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
-      expect(main.outputs['reason']).toMatch(new RegExp(`${fn}:live: canary error rate \\d+\\.\\d% vs stable \\d\\.\\d% \\(tolerance 1%\\)`))
+      expect(main.outputs['reason']).toMatch(new RegExp(`${fn}:live: version 2 failed \\d+ of \\d+ invocations \\(\\d+\\.\\d%\\) against version 1`))
       expect(routing(fn)).toEqual({ version: '1', weights: {} })
       expect(emu.calls().some((c) => c.operation === 'StopDeployment')).toBe(true)
     } finally {

@@ -43,7 +43,7 @@ function setup(spec: Parameters<Emulator['ecs']['seed']>[0] = {}): Setup {
 
 function run(s: Setup, inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
   return runAction({
-    inputs: { service: s.name, cluster: s.cluster, 'task-definition': s.td[1] ?? '', alarms: s.alarm, 'poll-interval': '1s', ...inputs },
+    inputs: { service: s.name, cluster: s.cluster, 'task-definition': s.td[1] ?? '', alarms: s.alarm, 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs },
     timeoutMs: 60_000,
     ...extra,
     env: { AWS_ENDPOINT_URL: emu.url, ...(extra.env ?? {}) },

@@ -19,7 +19,7 @@ describe('GitHub statuses from the bundled action (loopback fake GitHub API)', (
 
   const run = (fn: string, inputs: Record<string, string>) =>
     runAction({
-      inputs: { 'function-name': fn, version: '2', stages: '10%:1s, 100%', 'poll-interval': '1s', 'github-token': TOKEN, ...inputs },
+      inputs: { 'function-name': fn, version: '2', stages: '10%:1s, 100%', 'poll-interval': '1s', 'metrics-delay': '0s', 'github-token': TOKEN, ...inputs },
       env: { AWS_ENDPOINT_URL: emulator.url, GITHUB_API_URL: github.url },
     })
 

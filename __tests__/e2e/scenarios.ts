@@ -25,7 +25,7 @@ export function aliasScenarios(start: () => Promise<Backend>): void {
 
   function run(inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
     return runAction({
-      inputs: { 'poll-interval': '1s', ...inputs },
+      inputs: { 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs },
       env: { AWS_ENDPOINT_URL: backend.url },
       timeoutMs: 60_000,
       ...extra,

@@ -16,7 +16,7 @@ describe('trust holes, end to end on the built-in emulator', () => {
   afterAll(() => emulator.close())
 
   const run = (inputs: Record<string, string>, extra: Partial<RunOptions> = {}) =>
-    runAction({ inputs: { 'poll-interval': '1s', ...inputs }, env: { AWS_ENDPOINT_URL: emulator.url, ...extra.env }, timeoutMs: 60_000 })
+    runAction({ inputs: { 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs }, env: { AWS_ENDPOINT_URL: emulator.url, ...extra.env }, timeoutMs: 60_000 })
   const alias = (fn: string) => emulator.state.lambda.getAlias(fn, 'live')
 
   it('verifies each write from its own answer: a stale GetAlias right after every write does not fail the rollout', async () => {

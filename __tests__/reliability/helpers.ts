@@ -44,11 +44,11 @@ export async function withEmulator<T>(seed: number, body: (emulator: Emulator) =
   }
 }
 
-/** Runs dist/index.js against `emulator` with 1 s polls, like the e2e scenarios do. */
+/** Runs dist/index.js against `emulator` with 1 s polls and metrics taken as they arrive (metrics-delay 0s), like the e2e scenarios do. */
 export function runOn(emulator: Emulator, inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
   const { env, ...rest } = extra
   return runAction({
-    inputs: { 'poll-interval': '1s', ...inputs },
+    inputs: { 'poll-interval': '1s', 'metrics-delay': '0s', ...inputs },
     env: { AWS_ENDPOINT_URL: emulator.url, ...(env ?? {}) },
     timeoutMs: 60_000,
     ...rest,

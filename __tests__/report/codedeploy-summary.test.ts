@@ -1,12 +1,20 @@
 // Issue 21: the CodeDeploy summary, as a reader takes it in: where traffic is, a chart, what the gates saw.
 import { describe, expect, it } from 'vitest'
-import type { StageAnalysis } from '../../src/gates/analysis/gate.js'
+import type { RuleSettings } from '../../src/gates/analysis/evidence.js'
+import { judgeSubject, type StageAnalysis } from '../../src/gates/analysis/gate.js'
 import { lambdaSubject } from '../../src/gates/analysis/queries.js'
-import { judge, type RuleSettings } from '../../src/gates/analysis/rule.js'
 import { type CodeDeployReport, renderCodeDeploySummary } from '../../src/report/codedeploy-summary.js'
 
 const t0 = Date.UTC(2026, 10, 23, 12)
-const RULE: RuleSettings = { compare: ['errors'], errorRateTolerance: 0.01, durationTolerance: 0.2, minRequests: 0, noun: 'invocations' }
+const RULE: RuleSettings = {
+  compare: ['errors'],
+  errorMargin: 1.1,
+  errorFloor: 0.001,
+  latencyMargin: 1.2,
+  budget: 0.01,
+  minRequests: 0,
+  noun: 'invocations',
+}
 const subject = lambdaSubject('orders-worker', 'live', '1', '2')
 
 function outcome(overrides: Partial<CodeDeployReport> = {}): CodeDeployReport {
@@ -37,16 +45,14 @@ function outcome(overrides: Partial<CodeDeployReport> = {}): CodeDeployReport {
   }
 }
 
-const read = (at: number, canary: [number, number], stable: [number, number]): StageAnalysis => ({
-  stageStartedAt: at,
-  at,
-  reports: [
-    {
-      subject,
-      judgement: judge({ requests: canary[0], errors: canary[1], p99: undefined }, { requests: stable[0], errors: stable[1], p99: undefined }, RULE),
-    },
-  ],
-})
+/** A stage judged on one settled minute with these counts: [requests, errors] per version. */
+const read = (at: number, canary: [number, number], stable: [number, number]): StageAnalysis => {
+  const side = ([requests, errors]: [number, number]) => ({ requests, errors, slow: undefined })
+  const samples = [{ at, canary: side(canary), stable: side(stable) }]
+  const baseline = { requests: 60_000, errors: 600, p90Ms: 150 }
+  const judged = judgeSubject(subject, samples, { settings: RULE, alpha: 0.005, baseline, stageFrom: at, settled: at + 60_000 })
+  return { stageStartedAt: at, at, settledThrough: at + 60_000, minutes: 1, reports: [judged] }
+}
 
 const context = {
   what: 'orders (orders-worker-live)',
@@ -78,7 +84,7 @@ describe('CodeDeploy summary', () => {
     const analysis = { settings: 'errors (tolerance 1%)', stages: new Map([[t0 - 1, read(t0 - 1, [120, 1], [1080, 11])]]) }
     const text = renderCodeDeploySummary(outcome(), { ...context, analysis })
     expect(text).toContain('| Stage | Canary | Stable | Analysis |')
-    expect(text).toContain('| 1 (10%) | 1/120 errors (0.8%) | 11/1080 errors (1.0%) | ✅ no worse |')
+    expect(text).toContain('| 1 (10%) | 1/120 errors (0.8%) | 11/1080 errors (1.0%) | ✅ no worse · 1 min judged |')
     expect(text).not.toContain('No traffic reached')
   })
 

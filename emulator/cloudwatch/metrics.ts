@@ -1,6 +1,7 @@
 // CloudWatch metric storage, PutMetricData and GetMetricData (MetricStat queries), from the API model
 // (botocore cloudwatch 2010-08-01) and the GetMetricData documentation.
 import { ApiError } from '../service.js'
+import { MetricDelivery, isAwsNamespace, minuteOf } from './delivery.js'
 
 export interface StatisticSet {
   sampleCount: number
@@ -16,7 +17,7 @@ export interface StoredDatapoint {
   /** Dimensions as `Name=Value` pairs sorted by name: a metric is its exact dimension set. */
   dimensionKey: string
   at: number
-  /** When CloudWatch would show it: `at` plus the publishing delay. */
+  /** When CloudWatch would show it: `at` plus the publishing delay (and, once stored, the delivery delay). */
   visibleAt: number
   values?: number[]
   set?: StatisticSet
@@ -37,6 +38,8 @@ const invalidParameter = (msg: string): ApiError => new ApiError(400, 'InvalidPa
 
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/
 const STAT = /^(?:Sum|SampleCount|Average|Minimum|Maximum|p(\d{1,2}(?:\.\d+)?|100))$/
+/** Trimmed count, trimmed mean, percentile rank: `TC(0.25:)`, `TM(10%:90%)`, `PR(:300)`, and the short `tc90`, `tm99`. */
+const RANGE_STAT = /^(TC|TM|PR)\((\d+(?:\.\d+)?%?)?:(\d+(?:\.\d+)?%?)?\)$|^(tc|tm)(\d{1,2}(?:\.\d+)?)$/i
 const HIGH_RESOLUTION_PERIODS = [1, 5, 10, 20, 30]
 const MAX_QUERIES = 500
 
@@ -45,16 +48,37 @@ const seriesKey = (namespace: unknown, metricName: unknown, dimensions: string):
 export class MetricStore {
   /** Datapoints by metric (namespace, name and exact dimension set). */
   private readonly series = new Map<string, StoredDatapoint[]>()
+  /** How late each series' datapoints become readable (delivery.ts); none unless configured. */
+  readonly delivery = new MetricDelivery()
 
   reset(): void {
     this.series.clear()
+    this.delivery.reset()
   }
 
+  /**
+   * Stores a datapoint, as CloudWatch ingests it: an AWS service's datapoint is stamped with its minute
+   * (standard resolution) and its arrival is delayed per series. Every publisher (the simulated Lambda
+   * and ALB traffic, PutMetricData) comes through here, so the delay applies to all alike.
+   */
   add(point: StoredDatapoint): void {
     const key = seriesKey(point.namespace, point.metricName, point.dimensionKey)
+    const stored = { ...point }
+    if (isAwsNamespace(point.namespace)) stored.at = minuteOf(point.at)
+    if (this.delivery.applies(point.namespace)) {
+      const dims = new Map(
+        point.dimensionKey === ''
+          ? []
+          : point.dimensionKey.split('\u0000').map((pair) => {
+              const i = pair.indexOf('=')
+              return [pair.slice(0, i), pair.slice(i + 1)] as [string, string]
+            }),
+      )
+      stored.visibleAt = point.visibleAt + this.delivery.delayFor(key, point.metricName, dims, point.at)
+    }
     const list = this.series.get(key)
-    if (list) list.push(point)
-    else this.series.set(key, [point])
+    if (list) list.push(stored)
+    else this.series.set(key, [stored])
   }
 
   /** Every stored datapoint (tests and the control API). */
@@ -124,7 +148,8 @@ export class MetricStore {
     if (typeof period !== 'number' || !Number.isInteger(period) || period < 1 || !(HIGH_RESOLUTION_PERIODS.includes(period) || period % 60 === 0)) {
       throw validation(`The parameter MetricDataQueries.member.${id}.MetricStat.Period must be 1, 5, 10, 20, 30 or a multiple of 60.`)
     }
-    if (typeof statistic !== 'string' || !STAT.test(statistic)) throw validation(`The value ${String(statistic)} for parameter MetricStat.Stat is invalid.`)
+    if (typeof statistic !== 'string' || !(STAT.test(statistic) || RANGE_STAT.test(statistic)))
+      throw validation(`The value ${String(statistic)} for parameter MetricStat.Stat is invalid.`)
     // CloudWatch rounds a recent StartTime down to the minute (or to the period's division, for high resolution).
     const roundTo = period < 60 ? period * 1000 : 60_000
     const from = Math.floor(start / roundTo) * roundTo
@@ -193,8 +218,45 @@ export function statisticOf(points: readonly StoredDatapoint[], statistic: strin
       // pNN over raw values, nearest rank. CloudWatch's own percentiles are approximations of this.
       const raw = points.flatMap((p) => p.values ?? []).sort((a, b) => a - b)
       if (raw.length === 0) return undefined
+      const range = RANGE_STAT.exec(statistic)
+      if (range) return rangeStatistic(raw, range)
       const q = Number(statistic.slice(1)) / 100
       return raw[Math.min(raw.length - 1, Math.max(0, Math.ceil(q * raw.length) - 1))]
     }
   }
+}
+
+/**
+ * TC, TM and PR over sorted raw values. As CloudWatch's statistics definitions say: a range keeps the
+ * values above its lower bound and up to its upper bound (lower exclusive, upper inclusive); a bound
+ * with % is a percentile of the period's values (ranks), without it an absolute value; `tc90` is
+ * `TC(:90%)`. TC counts the values kept, TM averages them (no value without any), PR is the share
+ * kept in percent. (CloudWatch computes these from its own approximate distribution; these are exact.)
+ */
+function rangeStatistic(sorted: readonly number[], m: RegExpExecArray): number | undefined {
+  const kind = (m[1] ?? m[4] ?? '').toUpperCase()
+  const lowRaw = m[4] ? undefined : m[2]
+  const highRaw = m[4] ? `${m[5]}%` : m[3]
+  const n = sorted.length
+  // Rank bounds: the values kept are sorted[from..to).
+  const rank = (bound: string | undefined, isLow: boolean): number => {
+    if (bound === undefined || bound === '') return isLow ? 0 : n
+    if (bound.endsWith('%')) return Math.round((Number(bound.slice(0, -1)) / 100) * n)
+    const v = Number(bound)
+    // First index above v (lower, exclusive) or past the last value ≤ v (upper, inclusive): the same index.
+    let lo = 0
+    let hi = n
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((sorted[mid] ?? 0) <= v) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const from = rank(lowRaw, true)
+  const to = Math.max(from, rank(highRaw, false))
+  const kept = sorted.slice(from, to)
+  if (kind === 'TC') return kept.length
+  if (kind === 'PR') return (100 * kept.length) / n
+  return kept.length === 0 ? undefined : kept.reduce((a, b) => a + b, 0) / kept.length
 }

@@ -21,8 +21,19 @@ export interface InvocationStreamSpec {
   /** Per-version behaviour; versions not listed behave like `defaults`. */
   readonly versions?: Record<string, Partial<VersionBehaviour>>
   readonly defaults?: Partial<VersionBehaviour>
-  /** How long after an invocation its metrics can be read: CloudWatch's delivery delay (default 0). */
+  /** How long after an invocation its metrics can be read (default 0). CloudWatch's own per-series delay is set apart, on its delivery (POST cloudwatch/delivery). */
   readonly metricDelayMs?: number
+  /** Spread of each invocation's duration around its median: the sigma of the log-normal (default 0.25). */
+  readonly durationSigma?: number
+  /** Shared error spikes: from `from` to `to` (epoch ms) every version also fails `errorRate` of its calls, as a downstream outage does. */
+  readonly spikes?: readonly ErrorSpike[]
+}
+
+export interface ErrorSpike {
+  readonly from: number
+  readonly to: number
+  /** Fraction of calls the spike fails, on top of each version's own errors (0..1). */
+  readonly errorRate: number
 }
 
 interface Stream {
@@ -71,6 +82,16 @@ export class InvocationStreams {
     this.streams.delete(key(functionName, alias))
   }
 
+  /** Adds a shared error spike to a running stream: both versions fail alike while it lasts. */
+  spike(functionName: string, alias: string, spike: ErrorSpike, now = Date.now()): void {
+    if (!(spike.errorRate >= 0 && spike.errorRate <= 1)) throw new Error('errorRate must be between 0 and 1')
+    if (!(spike.to > spike.from)) throw new Error('a spike must end after it starts')
+    const stream = this.streams.get(key(functionName, alias))
+    if (!stream) throw new Error(`no invocation stream through ${functionName}:${alias}`)
+    this.advance(now)
+    stream.spec = { ...stream.spec, spikes: [...(stream.spec.spikes ?? []), spike] }
+  }
+
   specs(): InvocationStreamSpec[] {
     return [...this.streams.values()].map((s) => s.spec)
   }
@@ -114,6 +135,9 @@ export class InvocationStreams {
     stream.carry = exact - total
     const extra = Object.entries(routing.weights)
     const perVersion = new Map<string, { invocations: number; errors: number; durations: number[] }>()
+    const spiking = (spec.spikes ?? []).filter((s) => at >= s.from && at < s.to)
+    const spared = spiking.reduce((p, s) => p * (1 - s.errorRate), 1)
+    const sigma = spec.durationSigma ?? 0.25
     for (let i = 0; i < total; i++) {
       let version = routing.version
       let u = this.rand()
@@ -127,8 +151,9 @@ export class InvocationStreams {
       const behaviour = { ...DEFAULT_BEHAVIOUR, ...spec.defaults, ...spec.versions?.[version] }
       const tally = perVersion.get(version) ?? { invocations: 0, errors: 0, durations: [] }
       tally.invocations += 1
-      if (this.rand() < behaviour.errorRate) tally.errors += 1
-      tally.durations.push(behaviour.durationMs * Math.exp(0.25 * gaussian(this.rand)))
+      // Own errors and the spike's are independent: a call fails unless both spare it.
+      if (this.rand() < (spiking.length === 0 ? behaviour.errorRate : 1 - (1 - behaviour.errorRate) * spared)) tally.errors += 1
+      tally.durations.push(behaviour.durationMs * Math.exp(sigma * gaussian(this.rand)))
       perVersion.set(version, tally)
     }
     const visibleAt = at + SECOND + (spec.metricDelayMs ?? 0)

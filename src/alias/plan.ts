@@ -9,8 +9,9 @@ import { formatDuration } from '../core/duration.js'
 import { errorMessage } from '../core/errors.js'
 import { alarmGateFor } from '../gates/alarms.js'
 import { lambdaSubject } from '../gates/analysis/queries.js'
-import { analysisGateFor, describeAnalysis } from '../gates/analysis/setup.js'
+import { analysisGateFor, describeAnalysis, estimateWarnings } from '../gates/analysis/setup.js'
 import type { Config } from '../core/inputs.js'
+import type { Log } from '../core/log.js'
 import type { StepContext, StepResult } from '../core/step.js'
 import { holds, type Stage } from '../core/stages.js'
 
@@ -128,6 +129,7 @@ export async function planAliases(config: Config, context: StepContext): Promise
         if (reading.status !== 'pass') throw new Error(reading.error ?? describeReading(reading))
         return (reading.notes ?? []).join('; ')
       })
+      notes.push(...analysisEstimates(analysis, config, context.log))
     }
     // History is read only when a held canary with alarms is resumed.
     if (gate.names.length > 0) await check('alarm history: cloudwatch:DescribeAlarmHistory', () => probeAlarmHistory(cloudWatch))
@@ -146,4 +148,12 @@ export async function planAliases(config: Config, context: StepContext): Promise
     release.destroy()
     cloudWatch.destroy()
   }
+}
+
+/** Each stage's canary invocations estimated from the last hour, logged; the stages that cannot reach min-invocations, as warnings. */
+function analysisEstimates(analysis: NonNullable<ReturnType<typeof analysisGateFor>>, config: Config, log: Log): string[] {
+  const { lines, warnings } = estimateWarnings(analysis, config.stages)
+  for (const line of lines) log.info(line)
+  for (const warning of warnings) log.warning(warning)
+  return warnings
 }

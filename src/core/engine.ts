@@ -19,6 +19,10 @@ export interface StageRecord {
   readonly users?: true
   startedAt: number | undefined
   bakedMs: number
+  /** When the bake time ran out; the stage passes once its evidence is judged through here. */
+  bakeEndedAt?: number | undefined
+  /** The stage's judged minutes of late evidence (the canary analysis), when the gate reports them. */
+  judgedMinutes?: number | undefined
   checks: number
   result: StageResult
 }
@@ -107,6 +111,8 @@ export class Rollout {
 
   private traffic: TrafficState | undefined
   private wroteAnything = false
+  /** When this run's first write went live (or it resumed a live canary): nothing earlier is judged. */
+  private releaseStartedAt: number | undefined
   private resumed = false
   private alreadyPromoted = false
   /** Someone else changed the resource; nothing of ours is left to clean up. */
@@ -254,6 +260,7 @@ export class Rollout {
   private async resume(traffic: TrafficState): Promise<boolean> {
     this.weight = traffic.weight
     this.wroteAnything = true
+    this.releaseStartedAt = this.options.clock.now()
     this.options.onFirstWrite?.(traffic)
     this.options.log.info(`Resuming: version ${traffic.targetVersion} already takes ${traffic.weight}% of traffic.`)
     return this.checkHold(traffic)
@@ -359,6 +366,7 @@ export class Rollout {
     )
     if (!this.wroteAnything) {
       this.wroteAnything = true
+      this.releaseStartedAt = clock.now()
       this.options.onFirstWrite?.(traffic)
     }
     try {
@@ -383,6 +391,7 @@ export class Rollout {
     const now = this.options.clock.now()
     stage.result = 'baking'
     stage.startedAt = now
+    stage.bakeEndedAt = undefined
     this.unreadable = 0
     this.lastReadAt = now
     this.lastReadOk = true
@@ -399,7 +408,8 @@ export class Rollout {
     const stage = this.stages[this.stageIndex]
     if (!stage) return this.fail('internal: no stage to bake')
 
-    const reading = await this.readGate({ stageStartedAt: stage.startedAt ?? this.lastReadAt })
+    const stageStartedAt = stage.startedAt ?? this.lastReadAt
+    const reading = await this.readGate({ stageStartedAt, releaseStartedAt: this.releaseStartedAt ?? stageStartedAt, weight: stage.weight })
     if (reading === undefined) return
     const now = clock.now()
     const readable = reading.status !== 'inconclusive'
@@ -407,6 +417,7 @@ export class Rollout {
     this.lastReadAt = now
     this.lastReadOk = readable
     stage.checks += 1
+    if (reading.judgedMinutes !== undefined) stage.judgedMinutes = reading.judgedMinutes
     log.info(`[${formatDuration(Math.floor(stage.bakedMs / 1000) * 1000)} / ${formatDuration(stage.bakeMs)}] gate: ${describeReading(reading)}`)
 
     if (reading.status === 'fail') {
@@ -430,23 +441,48 @@ export class Rollout {
         log.endGroup()
         return this.beginRollback('unreadable', `gates unreadable on ${this.unreadable} polls in this stage: ${reading.error ?? ''}`)
       }
+    } else if (stage.bakedMs >= stage.bakeMs && this.settling(stage, reading, now)) {
+      // Bake time is up but its last minutes' metrics have not all arrived: keep reading (a bad minute still fails fast).
     } else if (stage.bakedMs >= stage.bakeMs) {
-      // The bake completes only on a successful read taken at or after its end, with enough evidence.
-      if (reading.shortfall?.blocks) {
+      // The bake completes only on a successful read taken at or after its end, judged through its end, with enough evidence.
+      // A stage with no bake asks for no evidence: its traffic is judged by the stages before and the alarms.
+      const shortfall = stage.bakeMs > 0 ? reading.shortfall : undefined
+      if (shortfall?.blocks) {
         stage.result = 'failed'
         log.endGroup()
-        return this.beginRollback('alarm', reading.shortfall.reason)
+        return this.beginRollback('alarm', shortfall.reason)
       }
-      if (reading.shortfall) log.warning(`Stage passes on too little evidence: ${reading.shortfall.reason}`)
+      if (shortfall) log.warning(`Stage passes on too little evidence: ${shortfall.reason}`)
       return await this.completeStage(stage)
     }
 
-    const wait = readable ? Math.min(pollMs, stage.bakeMs - stage.bakedMs) : pollMs
+    const left = stage.bakeMs - stage.bakedMs
+    const wait = readable && left > 0 ? Math.min(pollMs, left) : pollMs
     try {
       await clock.sleep(wait, this.options.signal)
     } catch {
       // Aborted: the next tick sees the cancel and rolls back.
     }
+  }
+
+  /**
+   * True while a finished bake waits for its evidence: the gate has judged only up to
+   * `settledThrough`, short of the bake's end (up to metrics-delay plus a minute). Each stage waits
+   * for its own minutes, so nothing shifts further, promotes or ends the run on unjudged minutes.
+   */
+  private settling(stage: StageRecord, reading: GateReading, now: number): boolean {
+    const first = stage.bakeEndedAt === undefined
+    stage.bakeEndedAt ??= now
+    const through = reading.settledThrough
+    if (stage.bakeMs <= 0 || through === undefined || through >= stage.bakeEndedAt) return false
+    // Said once per stage; each poll's line says through when it judged.
+    if (first) {
+      const until = new Date(stage.bakeEndedAt).toISOString().slice(11, 19)
+      this.options.log.info(
+        `Bake time is up; waiting for the metrics through ${until} to arrive and be judged (judged through ${new Date(through).toISOString().slice(11, 19)}).`,
+      )
+    }
+    return true
   }
 
   private async completeStage(stage: StageRecord): Promise<void> {

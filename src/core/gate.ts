@@ -40,12 +40,23 @@ export interface GateReading {
    * invocations): it may continue a bake; a bake that ends on it fails when `blocks`, else passes with a warning.
    */
   readonly shortfall?: { readonly reason: string; readonly blocks: boolean } | undefined
+  /**
+   * Evidence that arrives late (the canary analysis): minutes ending at or before this (epoch ms)
+   * were judged. A stage passes only once this reaches the end of its bake; undefined: nothing to wait for.
+   */
+  readonly settledThrough?: number | undefined
+  /** The current stage's judged minutes (the canary analysis), for the stage row. */
+  readonly judgedMinutes?: number | undefined
 }
 
 /** What a read during a bake knows about its stage. */
 export interface GateContext {
-  /** When the stage's weight went live (epoch ms): where a metric window starts. */
+  /** When the stage's weight went live (epoch ms): where the stage's figures start. */
   readonly stageStartedAt: number
+  /** When this run's first write went live (epoch ms): nothing before it is judged. Default: stageStartedAt. */
+  readonly releaseStartedAt?: number
+  /** The stage's weight in percent: at 100 no stable runs beside the canary. */
+  readonly weight?: number
 }
 
 /** A gate alarm's move into a failing state (ALARM, or INSUFFICIENT_DATA under the `alarm` policy), found in its history. */

@@ -52,11 +52,30 @@ export type AnalysisComparison = 'errors' | 'duration'
 
 export interface AnalysisSettings {
   readonly compare: readonly AnalysisComparison[]
-  /** Percentage points as a fraction: 1% is 0.01. */
+  /** The absolute floor over the stable's error rate, percentage points as a fraction: 0.1% is 0.001. */
   readonly errorRateTolerance: number
-  /** Relative to the stable's p99, as a fraction: 20% is 0.2. */
+  /** How many more of the canary's calls may be slower than the stable's p90, relative: 20% is 0.2. */
   readonly durationTolerance: number
   readonly minInvocations: number
+  /** How late CloudWatch's metrics arrive: only minutes that ended this long ago are judged. */
+  readonly metricsDelayMs: number
+}
+
+/**
+ * Lambda and ALB send one-minute datapoints in 60-second intervals, so a minute is complete in
+ * CloudWatch some time after it ends; two minutes covers the 50-120 s seen in practice.
+ */
+export const DEFAULT_METRICS_DELAY = '2m'
+/** Enough canary invocations for the test to see a 5× error regression at typical error rates. */
+export const DEFAULT_MIN_INVOCATIONS = '100'
+
+/** `metrics-delay`: a duration from 0s to 10m (0s takes every datapoint as it is, for emulators and tests). */
+export function parseMetricsDelay(value: string): number {
+  const ms = parseDuration(value)
+  if (ms === undefined || ms > 600_000) {
+    throw new InputError('metrics-delay', `${quote(value)} is not a duration from 0s to 10m like 2m or 90s (0s judges datapoints as they arrive)`)
+  }
+  return ms
 }
 
 /** `errors`, `duration`, `errors, duration` (either order) or `none`. */
@@ -247,9 +266,10 @@ export function readConfig(read: InputReader, env: NodeJS.ProcessEnv = process.e
   const insufficientData = oneOf('insufficient-data', get('insufficient-data') || 'alarm', POLICIES)
   const analysis: AnalysisSettings = {
     compare: parseAnalysis(get('analysis') || 'errors'),
-    errorRateTolerance: parsePercent('error-rate-tolerance', get('error-rate-tolerance') || '1%', 100, '1% (percentage points over the stable)'),
-    durationTolerance: parsePercent('duration-tolerance', get('duration-tolerance') || '20%', 1000, '20% (of the stable p99)'),
-    minInvocations: parseMinInvocations(get('min-invocations') || '0'),
+    errorRateTolerance: parsePercent('error-rate-tolerance', get('error-rate-tolerance') || '0.1%', 100, '0.1% (percentage points over the stable)'),
+    durationTolerance: parsePercent('duration-tolerance', get('duration-tolerance') || '20%', 1000, '20% (more slow calls than the stable)'),
+    minInvocations: parseMinInvocations(get('min-invocations') || DEFAULT_MIN_INVOCATIONS),
+    metricsDelayMs: parseMetricsDelay(get('metrics-delay') || DEFAULT_METRICS_DELAY),
   }
   const rawMaxHold = get('max-hold')
   const maxHoldMs = rawMaxHold === '' ? undefined : parseDuration(rawMaxHold)

@@ -33,6 +33,8 @@ export class CombinedGate implements Gate {
       reason: analysis.status === 'fail' ? analysis.reason : alarms.reason,
       notes: [...(alarms.notes ?? []), ...(analysis.notes ?? [])],
       shortfall: analysis.shortfall ?? alarms.shortfall,
+      settledThrough: analysis.settledThrough ?? alarms.settledThrough,
+      judgedMinutes: analysis.judgedMinutes ?? alarms.judgedMinutes,
     }
   }
 

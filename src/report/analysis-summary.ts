@@ -1,7 +1,7 @@
 /** The canary analysis in the job summary: per-stage figures for both versions, the verdict, and why a rollback happened. */
 import type { StageRecord } from '../core/engine.js'
-import type { StageAnalysis, SubjectReport } from '../gates/analysis/gate.js'
-import { ms, percent, type SeriesStats, type Verdict } from '../gates/analysis/rule.js'
+import { percent, type SeriesStats } from '../gates/analysis/evidence.js'
+import type { StageAnalysis, SubjectReport, Verdict } from '../gates/analysis/gate.js'
 
 export interface AnalysisSummary {
   /** The settings in words, e.g. `errors (tolerance 1%), min-invocations 0`. */
@@ -18,11 +18,12 @@ const RANK: Record<Verdict, number> = { fail: 0, insufficient: 1, 'no-data': 2, 
 
 /**
  * One version's figures as the log's gate line gives them (src/gates/analysis/gate.ts, describeJudgement):
- * `78/250 errors (31.2%), p99 120 ms`, so a reader finds the table's numbers in the log.
+ * `78/250 errors (31.2%), 24 slow`, so a reader finds the table's numbers in the log.
  */
 export function seriesCell(stats: SeriesStats, withDuration: boolean, noun = 'invocations'): string {
   if (stats.requests === 0) return `no ${noun}`
-  return `${stats.errors}/${stats.requests} errors (${percent(stats.errors / stats.requests)})${withDuration ? `, p99 ${ms(stats.p99)}` : ''}`
+  const slow = withDuration && stats.slow !== undefined ? `, ${stats.slow} slow` : ''
+  return `${stats.errors}/${stats.requests} errors (${percent(stats.errors / stats.requests)})${slow}`
 }
 
 /** The report a stage row shows: its only subject, or in a fleet the worst one (named). */
@@ -45,7 +46,7 @@ export function analysisTable(summary: AnalysisSummary, stages: readonly (StageR
     if (!found) return []
     const { judgement, subject } = found.report
     const withDuration = judgement.duration !== undefined
-    const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''}`
+    const verdict = `${verdictText(judgement.verdict, noun)}${found.named ? ` (${subject.label})` : ''} · ${judgement.minutes} min judged`
     return [
       `| ${index + 1} (${stage.label}) | ${seriesCell(judgement.canary, withDuration, noun)} | ${seriesCell(judgement.stable, withDuration, noun)} | ${verdict} |`,
     ]
@@ -61,13 +62,8 @@ export function analysisNotes(summary: AnalysisSummary, stages: readonly StageRe
     const analysis = stage.startedAt === undefined ? undefined : summary.stages.get(stage.startedAt)
     for (const { subject, judgement } of analysis?.reports ?? []) {
       if (judgement.verdict === 'fail') {
-        const { canary, stable } = judgement
-        const figures = judgement.errors?.failed
-          ? `version ${subject.canaryVersion} failed ${canary.errors} of ${canary.requests} ${summary.noun ?? 'invocations'} (${percent(canary.errors / Math.max(1, canary.requests))}) ` +
-            `while version ${subject.stableVersion} failed ${stable.errors} of ${stable.requests} (${percent(stable.errors / Math.max(1, stable.requests))}), ` +
-            `in the same window; a difference this large by chance has a probability of ${judgement.errors.pValue.toExponential(1)}`
-          : `version ${subject.canaryVersion}'s p99 duration was ${ms(canary.p99)} against ${ms(stable.p99)} for version ${subject.stableVersion}, in the same window`
-        lines.push(`**Canary analysis rolled back ${subject.label} in stage ${index + 1}:** ${figures}.`, '')
+        // The reason quotes the figures the test judged: this release's settled minutes, both versions alike.
+        lines.push(`**Canary analysis rolled back ${subject.label} in stage ${index + 1}:** ${judgement.reason ?? 'canary worse than stable'}.`, '')
       } else if (judgement.verdict === 'no-data') {
         lines.push(`> [!NOTE]\n> No traffic reached either version of ${subject.label} during stage ${index + 1}: its evidence was its alarms alone.`, '')
       }

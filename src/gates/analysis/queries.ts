@@ -1,11 +1,11 @@
 /**
  * Batches every series the analysis reads into GetMetricData calls: MetricStat queries only (no
- * metric math), at most 500 to a call, so one call per poll covers 50 functions at 6 queries each.
- * Generic over "canary series vs stable series": each mode names the metrics and dimensions.
+ * metric math), at most 500 to a call. Two reads: the stable's baseline over the hour before the
+ * release (one period), and both versions' one-minute datapoints since the release began. Generic
+ * over "canary series vs stable series": each mode names the metrics and dimensions.
  */
 import { type CloudWatchClient, type Dimension, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch'
-import type { SeriesStats } from './rule.js'
-import type { MetricWindow } from './window.js'
+import { MINUTE_MS, type MetricWindow } from './window.js'
 
 /** GetMetricData accepts at most 500 queries per call. */
 export const MAX_QUERIES_PER_CALL = 500
@@ -20,8 +20,12 @@ export interface Subject {
   /** For messages, e.g. `orders:live`. */
   readonly label: string
   readonly namespace: string
-  /** Metric names: requests and errors are read as Sum, latency as p99. */
-  readonly metrics: { readonly requests: string; readonly errors: string; readonly latency: string }
+  /**
+   * Metric names: requests and errors are read as Sum; latency as a p90 (baseline) and a trimmed
+   * count of the calls above a threshold (per minute). With `responses` (ALB), a version's errors are
+   * `errors + requests − Σ responses`: the requests a target was chosen for that got no target response.
+   */
+  readonly metrics: { readonly requests: string; readonly errors: string; readonly latency: string; readonly responses?: readonly string[] }
   readonly canary: SeriesRef
   readonly stable: SeriesRef
   /** Version labels for messages and the summary. */
@@ -31,31 +35,80 @@ export interface Subject {
   readonly latencyToMs?: number
 }
 
-export interface SubjectStats {
-  readonly canary: SeriesStats
-  readonly stable: SeriesStats
+/** One version's counts in one minute (or any span). */
+export interface SideCounts {
+  readonly requests: number
+  readonly errors: number
+  /** Calls slower than the latency threshold; undefined when latency is not read. */
+  readonly slow: number | undefined
+}
+
+/** Both versions' counts in one one-minute datapoint. */
+export interface MinuteSample {
+  /** The minute's start (epoch ms). */
+  readonly at: number
+  readonly canary: SideCounts
+  readonly stable: SideCounts
+}
+
+/** The stable's own figures over the hour before the release. */
+export interface Baseline {
+  readonly requests: number
+  readonly errors: number
+  /** The stable's p90 latency in milliseconds: the latency test's threshold. */
+  readonly p90Ms: number | undefined
 }
 
 type Side = 'canary' | 'stable'
-type Kind = 'requests' | 'errors' | 'latency'
-const STAT: Record<Kind, string> = { requests: 'Sum', errors: 'Sum', latency: 'p99' }
+const SIDES: readonly Side[] = ['canary', 'stable']
 
-/** Query ids must start with a lower-case letter: s<subject>_<side><kind>. */
-function queryId(subject: number, side: Side, kind: Kind): string {
-  return `s${subject}_${side[0]}${kind[0]}`
+/** Query ids must start with a lower-case letter: s<subject>_<side><series>. */
+function queryId(subject: number, side: Side, series: string): string {
+  return `s${subject}_${side[0]}${series}`
 }
 
-/** Every query for `subjects`; latency only when durations are compared. */
-export function buildQueries(subjects: readonly Subject[], withLatency: boolean, periodS: number): MetricDataQuery[] {
-  const kinds: Kind[] = withLatency ? ['requests', 'errors', 'latency'] : ['requests', 'errors']
+interface SeriesSpec {
+  readonly key: string
+  readonly metric: string
+  readonly stat: string
+}
+
+/** The series a subject needs per version: requests, errors (and ALB's responses), and a latency statistic. */
+function seriesOf(subject: Subject, latencyStat: string | undefined): SeriesSpec[] {
+  const specs: SeriesSpec[] = [
+    { key: 'r', metric: subject.metrics.requests, stat: 'Sum' },
+    { key: 'e', metric: subject.metrics.errors, stat: 'Sum' },
+    ...(subject.metrics.responses ?? []).map((metric, i) => ({ key: `x${i}`, metric, stat: 'Sum' })),
+  ]
+  if (latencyStat) specs.push({ key: 'l', metric: subject.metrics.latency, stat: latencyStat })
+  return specs
+}
+
+/** CloudWatch's trimmed count above `thresholdMs` in the metric's own unit: `TC(0.25:)` counts values over 0.25. */
+export function slowStat(subject: Subject, thresholdMs: number): string {
+  const value = thresholdMs / (subject.latencyToMs ?? 1)
+  return `TC(${Number(value.toPrecision(8))}:)`
+}
+
+/**
+ * Every query for `subjects`; `latency[i]` is subject i's latency statistic, or undefined to skip it
+ * (`true`: p99 for every subject, `false`: none, as the previous rule read them; the benchmark still does).
+ */
+export function buildQueries(
+  subjects: readonly Subject[],
+  latency: boolean | readonly (string | undefined)[],
+  periodS: number,
+  sides: readonly Side[] = SIDES,
+): MetricDataQuery[] {
+  const stats = typeof latency === 'boolean' ? subjects.map(() => (latency ? 'p99' : undefined)) : latency
   return subjects.flatMap((subject, index) =>
-    (['canary', 'stable'] as const).flatMap((side) =>
-      kinds.map((kind) => ({
-        Id: queryId(index, side, kind),
+    sides.flatMap((side) =>
+      seriesOf(subject, stats[index]).map((spec) => ({
+        Id: queryId(index, side, spec.key),
         MetricStat: {
-          Metric: { Namespace: subject.namespace, MetricName: subject.metrics[kind], Dimensions: [...subject[side].dimensions] },
+          Metric: { Namespace: subject.namespace, MetricName: spec.metric, Dimensions: [...subject[side].dimensions] },
           Period: periodS,
-          Stat: STAT[kind],
+          Stat: spec.stat,
         },
         ReturnData: true,
       })),
@@ -74,25 +127,20 @@ export class MetricsUnreadableError extends Error {
   override name = 'MetricsUnreadableError'
 }
 
-export interface FetchResult {
-  readonly stats: SubjectStats[]
-  /** GetMetricData calls made (one per 500 queries, more only if CloudWatch pages). */
-  readonly calls: number
-}
+/** Each query's datapoints by timestamp (epoch ms). */
+type Points = Map<string, Map<number, number>>
 
 /**
- * Reads every subject's counts over `window`. Throws on an SDK error (after its retries) or when
- * CloudWatch reports a query it could not answer (InternalError, Forbidden).
+ * Runs `queries` over `window`, in calls of at most 500 queries (and CloudWatch's pages). Throws on
+ * an SDK error (after its retries) or when CloudWatch reports a query it could not answer.
  */
-export async function fetchStats(
+async function run(
   client: CloudWatchClient,
-  subjects: readonly Subject[],
+  queries: MetricDataQuery[],
   window: MetricWindow,
-  withLatency: boolean,
   signal?: AbortSignal,
-): Promise<FetchResult> {
-  const queries = buildQueries(subjects, withLatency, window.periodS)
-  const values = new Map<string, number[]>()
+): Promise<{ points: Points; calls: number }> {
+  const points: Points = new Map()
   let calls = 0
   for (const batch of chunk(queries, MAX_QUERIES_PER_CALL)) {
     let nextToken: string | undefined
@@ -108,7 +156,7 @@ export async function fetchStats(
         }),
         signal ? { abortSignal: signal } : {},
       )
-      for (const result of page.MetricDataResults ?? []) collect(values, result)
+      for (const result of page.MetricDataResults ?? []) collect(points, result)
       const problem = (page.MetricDataResults ?? []).find((r) => r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden')
       if (problem) {
         const detail = [...(problem.Messages ?? []), ...(page.Messages ?? [])].map((m) => `${m.Code ?? ''} ${m.Value ?? ''}`.trim()).join('; ')
@@ -117,28 +165,124 @@ export async function fetchStats(
       nextToken = page.NextToken
     } while (nextToken)
   }
-  return {
-    stats: subjects.map((subject, index) => {
-      const read = (side: Side) => series(values, index, side, withLatency, subject.latencyToMs ?? 1)
-      return { canary: read('canary'), stable: read('stable') }
-    }),
-    calls,
-  }
+  return { points, calls }
 }
 
-function collect(values: Map<string, number[]>, result: MetricDataResult): void {
+function collect(points: Points, result: MetricDataResult): void {
   if (!result.Id) return
-  values.set(result.Id, [...(values.get(result.Id) ?? []), ...(result.Values ?? [])])
+  const series = points.get(result.Id) ?? new Map<number, number>()
+  const values = result.Values ?? []
+  ;(result.Timestamps ?? []).forEach((timestamp, i) => {
+    const value = values[i]
+    if (value !== undefined) series.set(new Date(timestamp).getTime(), (series.get(new Date(timestamp).getTime()) ?? 0) + value)
+  })
+  points.set(result.Id, series)
 }
 
 /**
- * One window is asked for as one period, so each query should return at most one datapoint. Should
- * CloudWatch split it anyway, Sums add up, and the p99 is the largest (an over-estimate for both versions alike).
+ * A version's errors. Lambda: its Errors. ALB (`responses` set): its targets' 5XX answers plus the
+ * requests a target was chosen for that got no target response at all (refused, reset, timed out),
+ * which the load balancer answered itself with a 502/503/504 counted only per load balancer
+ * (HTTPCode_ELB_5XX_Count has no TargetGroup dimension). Pure, for tests.
  */
-function series(values: Map<string, number[]>, index: number, side: Side, withLatency: boolean, toMs: number): SeriesStats {
-  const sum = (kind: Kind) => (values.get(queryId(index, side, kind)) ?? []).reduce((a, b) => a + b, 0)
-  const latencies = withLatency ? (values.get(queryId(index, side, 'latency')) ?? []) : []
-  return { requests: Math.round(sum('requests')), errors: Math.round(sum('errors')), p99: latencies.length > 0 ? Math.max(...latencies) * toMs : undefined }
+export function errorsOf(requests: number, errors: number, responses: readonly number[] | undefined): number {
+  if (!responses) return errors
+  const answered = responses.reduce((a, b) => a + b, 0)
+  return errors + Math.max(0, requests - answered)
+}
+
+export interface MinutesResult {
+  /** Per subject, its one-minute samples in time order (a minute with no datapoint for either version is absent). */
+  readonly minutes: MinuteSample[][]
+  readonly calls: number
+}
+
+/**
+ * Both versions' one-minute counts over `window` (whole minutes). `thresholds[i]` is subject i's
+ * latency threshold in ms, or undefined to read no latency for it.
+ */
+export async function fetchMinutes(
+  client: CloudWatchClient,
+  subjects: readonly Subject[],
+  window: MetricWindow,
+  thresholds: readonly (number | undefined)[],
+  signal?: AbortSignal,
+): Promise<MinutesResult> {
+  const latency = subjects.map((subject, i) => {
+    const t = thresholds[i]
+    return t === undefined ? undefined : slowStat(subject, t)
+  })
+  const { points, calls } = await run(client, buildQueries(subjects, latency, MINUTE_MS / 1000), window, signal)
+  const minutes = subjects.map((subject, index) => {
+    const at = new Set<number>()
+    for (const side of SIDES)
+      for (const spec of seriesOf(subject, latency[index])) for (const t of points.get(queryId(index, side, spec.key))?.keys() ?? []) at.add(t)
+    return [...at]
+      .sort((a, b) => a - b)
+      .map((t) => {
+        const side = (which: Side): SideCounts => {
+          const value = (key: string) => points.get(queryId(index, which, key))?.get(t) ?? 0
+          const requests = Math.round(value('r'))
+          const responses = subject.metrics.responses?.map((_, i) => Math.round(value(`x${i}`)))
+          return { requests, errors: errorsOf(requests, Math.round(value('e')), responses), slow: latency[index] ? Math.round(value('l')) : undefined }
+        }
+        return { at: t, canary: side('canary'), stable: side('stable') }
+      })
+  })
+  return { minutes, calls }
+}
+
+/**
+ * Both versions' totals over `window` with their p99s, as the previous rule read them (the
+ * benchmark's side-by-side and the emulator's tests use it).
+ */
+export async function fetchStats(
+  client: CloudWatchClient,
+  subjects: readonly Subject[],
+  window: MetricWindow,
+  withLatency: boolean,
+  signal?: AbortSignal,
+): Promise<{ stats: { canary: SeriesTotals; stable: SeriesTotals }[]; calls: number }> {
+  const { points, calls } = await run(client, buildQueries(subjects, withLatency, window.periodS), window, signal)
+  const values = (index: number, side: Side, key: string) => [...(points.get(queryId(index, side, key))?.values() ?? [])]
+  const read = (index: number, side: Side, toMs: number): SeriesTotals => {
+    const sum = (key: string) => Math.round(values(index, side, key).reduce((a, b) => a + b, 0))
+    const latencies = withLatency ? values(index, side, 'l') : []
+    return { requests: sum('r'), errors: sum('e'), p99: latencies.length > 0 ? Math.max(...latencies) * toMs : undefined }
+  }
+  return { stats: subjects.map((s, i) => ({ canary: read(i, 'canary', s.latencyToMs ?? 1), stable: read(i, 'stable', s.latencyToMs ?? 1) })), calls }
+}
+
+/** One version's totals and p99 (ms) over a window, as the previous rule judged them. */
+export interface SeriesTotals {
+  readonly requests: number
+  readonly errors: number
+  readonly p99: number | undefined
+}
+
+/** The stable's requests, errors and p90 over `window` (one period: the hour before the release). */
+export async function fetchBaselines(
+  client: CloudWatchClient,
+  subjects: readonly Subject[],
+  window: MetricWindow,
+  signal?: AbortSignal,
+): Promise<{ baselines: Baseline[]; calls: number }> {
+  const latency = subjects.map(() => 'p90')
+  const { points, calls } = await run(client, buildQueries(subjects, latency, window.periodS, ['stable']), window, signal)
+  const sum = (index: number, key: string) => [...(points.get(queryId(index, 'stable', key))?.values() ?? [])].reduce((a, b) => a + b, 0)
+  return {
+    baselines: subjects.map((subject, index) => {
+      const requests = Math.round(sum(index, 'r'))
+      const responses = subject.metrics.responses?.map((_, i) => Math.round(sum(index, `x${i}`)))
+      const p90s = [...(points.get(queryId(index, 'stable', 'l'))?.values() ?? [])]
+      return {
+        requests,
+        errors: errorsOf(requests, Math.round(sum(index, 'e')), responses),
+        p90Ms: p90s.length > 0 ? Math.max(...p90s) * (subject.latencyToMs ?? 1) : undefined,
+      }
+    }),
+    calls,
+  }
 }
 
 /** Lambda's per-version metrics through an alias: namespace AWS/Lambda, dimensions FunctionName, Resource and ExecutedVersion. */
@@ -180,7 +324,13 @@ export function albSubject(label: string, loadBalancer: string, stableArn: strin
   return {
     label,
     namespace: 'AWS/ApplicationELB',
-    metrics: { requests: 'RequestCount', errors: 'HTTPCode_Target_5XX_Count', latency: 'TargetResponseTime' },
+    metrics: {
+      requests: 'RequestCount',
+      errors: 'HTTPCode_Target_5XX_Count',
+      latency: 'TargetResponseTime',
+      // RequestCount counts only requests for which a target was chosen; the ones no target answered are the gap.
+      responses: ['HTTPCode_Target_2XX_Count', 'HTTPCode_Target_3XX_Count', 'HTTPCode_Target_4XX_Count', 'HTTPCode_Target_5XX_Count'],
+    },
     canary: { dimensions: dims(canaryArn) },
     stable: { dimensions: dims(stableArn) },
     canaryVersion: name(canaryArn),

@@ -1,7 +1,8 @@
 /**
- * The decision rule: is the canary worse than the stable version, judged on both versions' counts
- * over the same window? Pure, and generic over what a "request" is (a Lambda invocation, a load
- * balancer request), so every mode that can read per-version counts shares it.
+ * The PREVIOUS decision rule (issue 20 replaced it with ./evidence.ts and ./sequential.ts): Fisher's
+ * test on the window's totals at every read with a decaying alpha, and p99 × 1.2 from 500 calls.
+ * Nothing in src/ uses it; it stays for the benchmark's old-vs-new tables (scripts/bench.ts,
+ * __fixtures__/canary-sim.ts).
  */
 import { fisherUpperTail, pooledZUpperTail } from './stats.js'
 

@@ -5,9 +5,10 @@ import type { Gate } from '../../core/gate.js'
 import type { AnalysisSettings, Config } from '../../core/inputs.js'
 import type { AnalysisSummary } from '../../report/analysis-summary.js'
 import { CombinedGate } from '../combined.js'
-import { AnalysisGate } from './gate.js'
+import { ERROR_MARGIN, type RuleSettings } from './evidence.js'
+import { AnalysisGate, describeRule } from './gate.js'
 import type { Subject } from './queries.js'
-import { MIN_DURATION_SAMPLE, type RuleSettings, tolerance } from './rule.js'
+import { RELEASE_BUDGET } from './sequential.js'
 
 /** What one request is called in a mode's messages: a Lambda invocation, a load balancer request. */
 export type RequestNoun = 'invocations' | 'requests'
@@ -15,8 +16,10 @@ export type RequestNoun = 'invocations' | 'requests'
 export function ruleSettings(analysis: AnalysisSettings, noun: RequestNoun = 'invocations'): RuleSettings {
   return {
     compare: analysis.compare,
-    errorRateTolerance: analysis.errorRateTolerance,
-    durationTolerance: analysis.durationTolerance,
+    errorMargin: ERROR_MARGIN,
+    errorFloor: analysis.errorRateTolerance,
+    latencyMargin: 1 + analysis.durationTolerance,
+    budget: RELEASE_BUDGET,
     minRequests: analysis.minInvocations,
     minInput: 'min-invocations',
     noun,
@@ -26,12 +29,7 @@ export function ruleSettings(analysis: AnalysisSettings, noun: RequestNoun = 'in
 /** The settings in words, for the log, the plan and the summary. */
 export function describeAnalysis(analysis: AnalysisSettings, noun: RequestNoun = 'invocations'): string {
   if (analysis.compare.length === 0) return 'off (analysis: none): stages are judged by their alarms alone'
-  const parts = analysis.compare.map((c) =>
-    c === 'errors'
-      ? `error rate (tolerance ${tolerance(analysis.errorRateTolerance)}, significant at 99% one-sided)`
-      : `p99 duration (tolerance ${tolerance(analysis.durationTolerance)}, from ${MIN_DURATION_SAMPLE} ${noun} of each version)`,
-  )
-  return `canary vs stable ${parts.join(' and ')}, min-invocations ${analysis.minInvocations}`
+  return describeRule(ruleSettings(analysis, noun), analysis.metricsDelayMs)
 }
 
 /** The analysis gate for `subjects`, or undefined under `analysis: none`. */
@@ -43,7 +41,14 @@ export function analysisGateFor(
   noun: RequestNoun = 'invocations',
 ): AnalysisGate | undefined {
   if (config.analysis.compare.length === 0) return undefined
-  return new AnalysisGate({ client, subjects, settings: ruleSettings(config.analysis, noun), insufficientData: config.insufficientData, clock })
+  return new AnalysisGate({
+    client,
+    subjects,
+    settings: ruleSettings(config.analysis, noun),
+    insufficientData: config.insufficientData,
+    clock,
+    metricsDelayMs: config.analysis.metricsDelayMs,
+  })
 }
 
 /** The alarms alone, or the alarms and the analysis read as one gate. */
@@ -55,4 +60,29 @@ export function analysisSummary(analysis: AnalysisGate | undefined, settings: An
   if (!analysis) return undefined
   const noun = analysis.noun === 'requests' ? 'requests' : 'invocations'
   return { settings: describeAnalysis(settings, noun), stages: analysis.stages, noun }
+}
+
+/**
+ * The plan's estimate of each stage's canary traffic, from the stable's last hour (the pre-flight
+ * read's): one line per stage, and a warning per stage that cannot reach min-invocations.
+ */
+export function estimateWarnings(
+  analysis: AnalysisGate,
+  stages: readonly { readonly weight: number; readonly bakeMs: number; readonly users?: true }[],
+): { lines: string[]; warnings: string[] } {
+  const { minRequests, minInput = 'min-invocations' } = analysis.settings
+  const noun = analysis.noun
+  const estimates = analysis.estimate(stages)
+  const lines = estimates.map((e) => `Estimate from the last hour: ${e.label} at ${e.weight}% should see about ${e.canaryRequests} canary ${noun} in its bake.`)
+  const warnings =
+    minRequests <= 0
+      ? []
+      : estimates
+          .filter((e) => !e.enough)
+          .map(
+            (e) =>
+              `${e.label}: the ${e.weight}% stage should see about ${e.canaryRequests} canary ${noun} (from the last hour's traffic), fewer than ${minInput} ${minRequests}: ` +
+              `bake longer, raise the weight, or set ${minInput}: 0 to rely on the alarms alone`,
+          )
+  return { lines, warnings }
 }
