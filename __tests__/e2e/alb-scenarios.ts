@@ -494,10 +494,9 @@ export function albScenarios(start: () => Promise<AlbBackend>): void {
         }
       })
 
-      // Issue 18 item 5 needs the ALB analysis to count a group's requests that got no target response
-      // (RequestCount − Σ HTTPCode_Target_{2,3,4,5}XX_Count), which issue 20's branch brings. Until
-      // that merges the analysis sees 0% errors for this group: enable this test then.
-      it.skip('issue 18: a canary group that resets 30% of its connections behind green alarms is rolled back by the analysis', async () => {
+      // Issue 18 item 5: the load balancer answers a reset connection itself (HTTPCode_ELB_502, no TargetGroup);
+      // the analysis counts it per group as RequestCount − Σ HTTPCode_Target_{2,3,4,5}XX_Count.
+      it('issue 18: a canary group that resets 30% of its connections behind green alarms is rolled back by the analysis', async () => {
         const name = lbName('reset')
         const alb = await backend.seed(name, { blue: 1, green: 0 })
         const alarm = `${name}-5xx`
