@@ -142,7 +142,7 @@ describe('ALB analysis on the emulator', () => {
     const reading = await gate?.check(undefined, { stageStartedAt: at, releaseStartedAt: at })
     expect(reading?.status).toBe('fail')
     expect(reading?.reason).toMatch(
-      new RegExp(`^${provider.resource}: version web-green failed \\d+ of \\d+ requests \\((2\\d|3\\d)\\.\\d%\\) against version web-blue`),
+      new RegExp(`^${provider.resource}: version (web-)?green failed \\d+ of \\d+ requests \\((2\\d|3\\d)\\.\\d%\\) against version (web-)?blue`),
     )
     expect(gate?.lastCalls).toBe(1)
   })

@@ -259,7 +259,7 @@ describe('CodeDeploy mode, Lambda', () => {
       })
       expect(emu.calls().some((c) => c.operation === 'ListDeploymentTargets' && c.fault === 'denied')).toBe(true)
       expect(main.outputs, describeRun(main)).toMatchObject({ result: 'rolled-back', weight: '0', alarm: '' })
-      expect(main.outputs['reason']).toMatch(/canary error rate/)
+      expect(main.outputs['reason']).toMatch(/version 2 failed \d+ of \d+ invocations/)
       expect(main.stdout).toContain('10% on the new version')
       expect(routing(fn)).toEqual({ version: '1', weights: {} })
     } finally {

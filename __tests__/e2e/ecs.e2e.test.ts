@@ -120,7 +120,7 @@ describe('issue 19: ECS mode end to end', () => {
     const r = await finish(s, () => run(s, { stages: '10%:60m, 100%' }))
     expect(r.outputs.result, describeRun(r)).toBe('rolled-back')
     expect(r.outputs.alarm).toBe('')
-    expect(r.outputs.reason).toMatch(/canary|5XX|error/i)
+    expect(r.outputs.reason).toMatch(/version \S+-green failed \d+ of \d+ requests/)
     expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
     const latency = /StopServiceDeployment went out (\d+) ms/.exec(r.stdout)?.[1]
     expect(latency).toBeDefined()
