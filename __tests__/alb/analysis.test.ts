@@ -139,6 +139,8 @@ describe('ALB analysis on the emulator', () => {
     const { provider, subjects, at } = await canaryWithTraffic({ green: 0.3, blue: 0.001 })
     expect(await publishesResponseClasses(subjects()[0], at)).toBe(true)
     const gate = analysisGateFor({ analysis: SETTINGS, insufficientData: 'alarm' }, cloudWatch, new FakeClock(at + 5_000), subjects, 'requests')
+    // The pre-flight read loads the stable's hour before the release (its p90 and error rate) once.
+    await gate?.check()
     const reading = await gate?.check(undefined, { stageStartedAt: at, releaseStartedAt: at })
     expect(reading?.status).toBe('fail')
     expect(reading?.reason).toMatch(
