@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
-    // End-to-end files spawn moto and the emulator; two workers match the CI machine's two cores.
-    maxWorkers: 2,
+    // End-to-end files spawn moto and the emulator and spend most of their time waiting on real bakes
+    // and metric delivery, so three workers keep a two-core CI machine busy without starving timing.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: {
