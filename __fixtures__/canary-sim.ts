@@ -3,7 +3,7 @@
  * by weight, errors drawn per version, and the rule applied at every minute of the bake (CloudWatch's
  * resolution), on the counts so far, as the gate reads them.
  */
-import { judge, type RuleSettings, type SeriesStats } from '../src/gates/analysis/rule.js'
+import { judge, type RuleSettings, type SeriesStats } from '../scripts/bench/old-rule.js'
 import { mulberry32 } from '../emulator/prng.js'
 
 export interface StageScenario {

@@ -24,7 +24,7 @@ import { startEmulator, type Emulator } from '../emulator/server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../__tests__/e2e/runner.js'
 import { falseRollbackRate } from '../__fixtures__/canary-sim.js'
 import { buildQueries, lambdaSubject } from '../src/gates/analysis/queries.js'
-import { judge } from '../src/gates/analysis/rule.js'
+import { judge } from './bench/old-rule.js'
 import { stageWindow } from '../src/gates/analysis/window.js'
 import { bytes, markdownTable, max, median, min, ms, num, sleep, textTable } from './bench/stats.js'
 // Section `pacing` (issue 11, items 16-17) lives in its own file.

@@ -1,6 +1,6 @@
 /**
  * The canary analysis's decision rule before issue 20, frozen for the benchmark's side-by-side
- * comparison: `judge` of src/gates/analysis/rule.ts with the statistics it used
+ * comparison (its tests: __tests__/bench/old-rule.test.ts): `judge` of src/gates/analysis/rule.ts with the statistics it used
  * (src/gates/analysis/stats.ts), both verbatim as of commit df00ded
  * (`git show df00ded:src/gates/analysis/rule.ts`). Fisher's test per read with a decaying alpha and a
  * one-point absolute tolerance; p99 × 1.2 once both versions have 500 calls. Do not "fix" it: it is

@@ -134,8 +134,8 @@ export class Watcher<I> {
     const max = this.deps.maxUnreadable ?? DEFAULT_MAX_UNREADABLE
     const before = this.deps.calls?.()
     const pollStartedAt = clock.now()
-    // The step's start, and (read by the analysis from issue 20 on) the release's first live step and the weight.
-    const context: (GateContext & { readonly releaseStartedAt?: number; readonly weight?: number }) | undefined =
+    // The step's start, the release's first live step (nothing before it is judged) and the weight (100: no stable beside it).
+    const context: GateContext | undefined =
       this.stepSince === undefined
         ? undefined
         : {

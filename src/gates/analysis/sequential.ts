@@ -17,7 +17,7 @@
  *   left out: unsettled pairs and minutes holding a weight change) is `judgeRelease` in ./evidence.ts.
  *
  * The old rule (Fisher's test per read with a decaying alpha, p99 × 1.2 from 500 calls) is `judge` in
- * ./rule.ts as of commit df00ded (`git show df00ded:src/gates/analysis/rule.ts`), for side-by-side benchmarks.
+ * scripts/bench/old-rule.ts, frozen from commit df00ded, for side-by-side benchmarks.
  *
  * The model: in minute i each version's events are Poisson with mean rate × trials (invocations), so
  * given the minute's total events N_i, the canary's share X_i is Binomial(N_i, θ_i) with

@@ -1,1 +1,0 @@
-export const id=474;export const ids=[474];export const modules={6474:(o,s,t)=>{t.d(s,{fromEnv:()=>r.sF});var r=t(1013)}};
