@@ -1,4 +1,26 @@
+import type { TestSpecification } from 'vitest/node'
+import { BaseSequencer } from 'vitest/node'
 import { defineConfig } from 'vitest/config'
+
+/**
+ * Files that spend minutes waiting on real time (metric delivery, bakes) start first, so a clean CI
+ * checkout, which has no cached durations for vitest to order by, does not start them last.
+ */
+const WAITS_ON_REAL_TIME = [/settling-emulator\.e2e/, /alb-emulator\.e2e/, /codedeploy\.e2e/, /ecs\.e2e/, /alb-moto\.e2e/]
+
+class RealTimeFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const rank = (file: TestSpecification) => {
+      const index = WAITS_ON_REAL_TIME.findIndex((pattern) => pattern.test(file.moduleId))
+      return index === -1 ? WAITS_ON_REAL_TIME.length : index
+    }
+    return sorted
+      .map((file, order) => ({ file, order }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order)
+      .map(({ file }) => file)
+  }
+}
 
 export default defineConfig({
   test: {
@@ -6,6 +28,7 @@ export default defineConfig({
     // End-to-end files spawn moto and the emulator and spend most of their time waiting on real bakes
     // and metric delivery, so three workers keep a two-core CI machine busy without starving timing.
     maxWorkers: 3,
+    sequence: { sequencer: RealTimeFirst },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: {
