@@ -393,3 +393,27 @@ describe('Rollout engine', () => {
     })
   })
 })
+
+describe('pass late with metrics taken as read (metrics-delay 0s)', () => {
+  it('a bake passes on the read that finished it, even when that read takes time: no extra poll per stage', async () => {
+    const clock = new FakeClock()
+    // Each read judges through the moment it was sent (metrics-delay 0s) and takes 50 ms to come back.
+    const gate = {
+      names: ['errors'],
+      checks: 0,
+      async check(): Promise<GateReading> {
+        this.checks += 1
+        const at = clock.now()
+        clock.time += 50
+        return reading('pass', { at, settledThrough: at })
+      },
+      firedSince: async () => [],
+    }
+    const engine = new Rollout({ provider: new FakeProvider(), gate, clock, log: new RecordingLog(), stages: parseStages('10%:30s, 100%'), pollMs: 10_000 })
+    const outcome = await engine.run()
+    expect(outcome.result).toBe('promoted')
+    // The pre-flight read, reads at 0, 10, 20 and 30 s of the bake (none after the one that saw it end),
+    // and the 100% stage's one read. Before the fix a seventh read waited a whole poll for nothing.
+    expect(gate.checks).toBe(6)
+  })
+})

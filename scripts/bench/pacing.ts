@@ -72,7 +72,15 @@ async function firstRequest(entry: string, baseline = false): Promise<number> {
     em.seedAlarm(ALARM, 'OK')
     const run = await runAction({
       entry,
-      inputs: { 'function-name': 'bench-start', version: '2', stages: '100%', alarms: ALARM, 'poll-interval': '1s', 'metrics-delay': '0s' },
+      inputs: {
+        'function-name': 'bench-start',
+        version: '2',
+        stages: '100%',
+        alarms: ALARM,
+        'poll-interval': '1s',
+        'metrics-delay': '0s',
+        'min-invocations': '0',
+      },
       env: { AWS_ENDPOINT_URL: em.url },
       timeoutMs: 60_000,
     })
@@ -102,7 +110,15 @@ async function pacingRun(entry: string, functions: number): Promise<PacingSample
     em.seedAlarm(ALARM, 'OK')
     const run = await runAction({
       entry,
-      inputs: { 'function-name': names.join('\n'), version: '2', stages: PACING_STAGES, alarms: ALARM, 'poll-interval': '1s', 'metrics-delay': '0s' },
+      inputs: {
+        'function-name': names.join('\n'),
+        version: '2',
+        stages: PACING_STAGES,
+        alarms: ALARM,
+        'poll-interval': '1s',
+        'metrics-delay': '0s',
+        'min-invocations': '0',
+      },
       env: { AWS_ENDPOINT_URL: em.url },
       timeoutMs: 120_000,
     })

@@ -409,6 +409,8 @@ export class Rollout {
     if (!stage) return this.fail('internal: no stage to bake')
 
     const stageStartedAt = stage.startedAt ?? this.lastReadAt
+    // When the read was sent: with no metrics delay it judges through then, which is what a finished bake waits for.
+    const readAt = clock.now()
     const reading = await this.readGate({ stageStartedAt, releaseStartedAt: this.releaseStartedAt ?? stageStartedAt, weight: stage.weight })
     if (reading === undefined) return
     const now = clock.now()
@@ -441,7 +443,7 @@ export class Rollout {
         log.endGroup()
         return this.beginRollback('unreadable', `gates unreadable on ${this.unreadable} polls in this stage: ${reading.error ?? ''}`)
       }
-    } else if (stage.bakedMs >= stage.bakeMs && this.settling(stage, reading, now)) {
+    } else if (stage.bakedMs >= stage.bakeMs && this.settling(stage, reading, readAt)) {
       // Bake time is up but its last minutes' metrics have not all arrived: keep reading (a bad minute still fails fast).
     } else if (stage.bakedMs >= stage.bakeMs) {
       // The bake completes only on a successful read taken at or after its end, judged through its end, with enough evidence.
@@ -470,9 +472,9 @@ export class Rollout {
    * `settledThrough`, short of the bake's end (up to metrics-delay plus a minute). Each stage waits
    * for its own minutes, so nothing shifts further, promotes or ends the run on unjudged minutes.
    */
-  private settling(stage: StageRecord, reading: GateReading, now: number): boolean {
+  private settling(stage: StageRecord, reading: GateReading, readAt: number): boolean {
     const first = stage.bakeEndedAt === undefined
-    stage.bakeEndedAt ??= now
+    stage.bakeEndedAt ??= readAt
     const through = reading.settledThrough
     if (stage.bakeMs <= 0 || through === undefined || through >= stage.bakeEndedAt) return false
     // Said once per stage; each poll's line says through when it judged.
