@@ -107,6 +107,8 @@ export async function runCodeDeploy(config: Config, context: StepContext): Promi
     if (config.mode === 'rollback') outcome = await rollbackActive(deps, inputs, region)
     else {
       void reporter.report({ state: 'pending', description: `CodeDeploy release of ${what(inputs)} starting` })
+      // The toolkit is loaded before the first write, so each deployment id reaches GITHUB_STATE the moment it is known.
+      await context.ready?.()
       outcome = inputs.platform === 'Server' ? await releaseServer(deps, inputs) : await releaseOne(deps, inputs)
     }
 

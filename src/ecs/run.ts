@@ -64,6 +64,8 @@ async function deployEcs(config: Config, inputs: EcsInputs, context: StepContext
       log: { info: (m) => log.info(m), warning: (m) => log.warning(m) },
     })
     void reporter.report({ state: 'pending', description: `ECS release of ${what(inputs)} starting` })
+    // The toolkit is loaded before the write, so the deployment's ARN reaches GITHUB_STATE the moment it is known.
+    await context.ready?.()
     const outcome = await releaseEcs(
       {
         client,
