@@ -4,21 +4,15 @@
  * hold-then-resume all pass; without any single action, at least one of them fails. A reduced
  * policy stops at its first failing scenario, which keeps the check to about half a minute.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../emulator/server.js'
-import { REPO_ROOT } from '../e2e/runner.js'
 import { Figures, pool, runOn, withEmulator } from './helpers.js'
+import { actionsOf, enforcedPolicy, loadPolicy, type PolicyDocument, readmePolicy } from './policy.js'
 
 const figures = new Figures('alb-least-privilege')
 afterAll(() => figures.flush())
 
-interface PolicyDocument {
-  Statement: { Sid?: string; Effect?: string; Action: string | string[]; Resource?: string | string[] }[]
-}
-const actionsOf = (policy: PolicyDocument): string[] => policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort()
-const POLICY = JSON.parse(readFileSync(join(REPO_ROOT, 'policies', 'alb.json'), 'utf8')) as PolicyDocument
+const POLICY = loadPolicy('alb.json')
 const ACTIONS = actionsOf(POLICY)
 
 /**
@@ -26,22 +20,7 @@ const ACTIONS = actionsOf(POLICY)
  * load balancer (`web`), keeping only `actions`: the emulator checks Resource ARNs as well as actions.
  */
 function enforced(actions: readonly string[], loadBalancer = 'web'): PolicyDocument {
-  const text = JSON.stringify(POLICY).replaceAll('REGION', 'us-east-1').replaceAll('ACCOUNT', '123456789012').replaceAll('LOAD_BALANCER', loadBalancer)
-  const doc = JSON.parse(text) as PolicyDocument
-  return {
-    Statement: doc.Statement.map((st) => ({ ...st, Action: actionsOf({ Statement: [st] }).filter((a) => actions.includes(a)) })).filter(
-      (st) => st.Action.length > 0,
-    ),
-  }
-}
-
-function readmePolicy(): PolicyDocument {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
-  const section = readme.split(/^### IAM permissions for ALB mode/m)[1]
-  if (!section) throw new Error('README.md has no "### IAM permissions for ALB mode" section')
-  const block = /```json\n([\s\S]*?)```/.exec(section)?.[1]
-  if (!block) throw new Error("README.md's ALB IAM section has no ```json block")
-  return JSON.parse(block) as PolicyDocument
+  return enforcedPolicy(POLICY, actions, [['LOAD_BALANCER', loadBalancer]])
 }
 
 const ALARM = 'web-5xx'
@@ -117,7 +96,7 @@ async function scenarios(actions: string[], seedBase: number, all: boolean): Pro
 
 describe('least privilege (ALB mode)', () => {
   it('README.md embeds exactly policies/alb.json', () => {
-    expect(readmePolicy()).toEqual(POLICY)
+    expect(readmePolicy(/^### IAM permissions for ALB mode/m)).toEqual(POLICY)
   })
 
   it("the policy's Resource ARNs are enforced: scoped to another load balancer, the first shift is denied", async () => {

@@ -4,57 +4,28 @@
  * promote judged by the analysis, a crashing revision rolled back by it, and a hold-then-promote all pass; without any
  * single action, at least one of them fails. iam:PassRole is enforced with iam:PassedToService.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../emulator/server.js'
-import { REPO_ROOT } from '../e2e/runner.js'
 import { Figures, pool, runOn, withEmulator } from './helpers.js'
+import { actionsOf, enforcedPolicy, loadPolicy, type PolicyDocument, readmePolicy } from './policy.js'
 
 const figures = new Figures('ecs-least-privilege')
 afterAll(() => figures.flush())
 
-interface Statement {
-  Sid?: string
-  Effect?: string
-  Action: string | string[]
-  Resource?: string | string[]
-  Condition?: Record<string, Record<string, string>>
-}
-interface PolicyDocument {
-  Statement: Statement[]
-}
-const actionsOf = (policy: PolicyDocument): string[] => policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort()
-const POLICY = JSON.parse(readFileSync(join(REPO_ROOT, 'policies', 'ecs.json'), 'utf8')) as PolicyDocument
+const POLICY = loadPolicy('ecs.json')
 const ACTIONS = actionsOf(POLICY)
 const SERVICE = 'web'
 const CLUSTER = 'prod'
 
 /** The published policy for the emulator's account and the seeded service, keeping only `actions`. */
 function enforced(actions: readonly string[], passedTo = 'ecs-tasks.amazonaws.com'): PolicyDocument {
-  const text = JSON.stringify(POLICY)
-    .replaceAll('REGION', 'us-east-1')
-    .replaceAll('ACCOUNT', '123456789012')
-    .replaceAll('CLUSTER', CLUSTER)
-    .replaceAll('EXECUTION_ROLE', 'ecsTaskExecutionRole')
-    .replaceAll('TASK_ROLE', `${SERVICE}-task`)
-    .replaceAll('SERVICE', SERVICE)
-    .replaceAll('ecs-tasks.amazonaws.com', passedTo)
-  const doc = JSON.parse(text) as PolicyDocument
-  return {
-    Statement: doc.Statement.map((st) => ({ ...st, Action: actionsOf({ Statement: [st] }).filter((a) => actions.includes(a)) })).filter(
-      (st) => st.Action.length > 0,
-    ),
-  }
-}
-
-function readmePolicy(): PolicyDocument {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
-  const section = readme.split(/^### IAM permissions for ECS mode/m)[1]
-  if (!section) throw new Error('README.md has no "### IAM permissions for ECS mode" section')
-  const block = /```json\n([\s\S]*?)```/.exec(section)?.[1]
-  if (!block) throw new Error("README.md's ECS IAM section has no ```json block")
-  return JSON.parse(block) as PolicyDocument
+  return enforcedPolicy(POLICY, actions, [
+    ['CLUSTER', CLUSTER],
+    ['EXECUTION_ROLE', 'ecsTaskExecutionRole'],
+    ['TASK_ROLE', `${SERVICE}-task`],
+    ['SERVICE', SERVICE],
+    ['ecs-tasks.amazonaws.com', passedTo],
+  ])
 }
 
 const ALARM = 'web-5xx'
@@ -125,7 +96,7 @@ async function scenarios(actions: string[], seedBase: number, all: boolean): Pro
 
 describe('issue 19: least privilege (ECS mode)', () => {
   it('README.md embeds exactly policies/ecs.json', () => {
-    expect(readmePolicy()).toEqual(POLICY)
+    expect(readmePolicy(/^### IAM permissions for ECS mode/m)).toEqual(POLICY)
   })
 
   it('iam:PassRole is scoped to ECS tasks: passed to another service, the UpdateService is denied and nothing deploys', async () => {

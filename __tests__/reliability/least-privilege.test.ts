@@ -4,34 +4,17 @@
  * rollback-on-alarm, cancel, post-step and hold-then-resume scenarios pass; without any single one of them, at
  * least one scenario fails.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Emulator } from '../../emulator/server.js'
-import { REPO_ROOT, runPost } from '../e2e/runner.js'
+import { runPost } from '../e2e/runner.js'
 import { actionWrites, Figures, pool, routing, runOn, seedFunction, waitUntil, withEmulator } from './helpers.js'
+import { actionsOf, enforcedPolicy, loadPolicy, type PolicyDocument, readmePolicy } from './policy.js'
 
 const figures = new Figures('least-privilege')
 afterAll(() => figures.flush())
 
-interface PolicyDocument {
-  Statement: { Sid?: string; Effect?: string; Action: string | string[]; Resource?: string | string[] }[]
-}
-
-const actionsOf = (policy: PolicyDocument): string[] => policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort()
-
-const POLICY = JSON.parse(readFileSync(join(REPO_ROOT, 'policies', 'lambda-alias.json'), 'utf8')) as PolicyDocument
+const POLICY = loadPolicy('lambda-alias.json')
 const ACTIONS = actionsOf(POLICY)
-
-/** The README's JSON block under "IAM permissions". */
-function readmePolicy(): PolicyDocument {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
-  const section = readme.split(/^## IAM permissions/m)[1]
-  if (!section) throw new Error('README.md has no "## IAM permissions" section')
-  const block = /```json\n([\s\S]*?)```/.exec(section)?.[1]
-  if (!block) throw new Error("README.md's IAM permissions section has no ```json block")
-  return JSON.parse(block) as PolicyDocument
-}
 
 const FN = 'orders'
 
@@ -40,13 +23,7 @@ const FN = 'orders'
  * `actions`: the emulator evaluates each statement's Resource ARNs as well as its actions.
  */
 function enforced(actions: readonly string[], fn = FN): PolicyDocument {
-  const text = JSON.stringify(POLICY).replaceAll('REGION', 'us-east-1').replaceAll('ACCOUNT', '123456789012').replaceAll('FUNCTION', fn)
-  const doc = JSON.parse(text) as PolicyDocument
-  return {
-    Statement: doc.Statement.map((st) => ({ ...st, Action: actionsOf({ Statement: [st] }).filter((a) => actions.includes(a)) })).filter(
-      (st) => st.Action.length > 0,
-    ),
-  }
+  return enforcedPolicy(POLICY, actions, [['FUNCTION', fn]])
 }
 const ALARM = 'orders-errors'
 const INPUTS = { 'function-name': FN, version: '2', alarms: ALARM }
@@ -121,8 +98,8 @@ async function allScenarios(actions: string[], seedBase: number): Promise<Record
 
 describe('least privilege (alias mode)', () => {
   it('README.md embeds exactly policies/lambda-alias.json', () => {
-    expect(actionsOf(readmePolicy())).toEqual(ACTIONS)
-    expect(readmePolicy()).toEqual(POLICY)
+    expect(actionsOf(readmePolicy(/^## IAM permissions/m))).toEqual(ACTIONS)
+    expect(readmePolicy(/^## IAM permissions/m)).toEqual(POLICY)
   })
 
   it("the policy's Resource ARNs are enforced: scoped to another function, the promote is denied", async () => {
