@@ -3,7 +3,7 @@
  * emulator's Amazon ECS, whose ECS deployment controller shifts the built-in ALB's listener rules.
  * 250 ms per ECS minute: a `10%:20m` canary lasts 5 s.
  */
-import { DescribeServiceDeploymentsCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { DescribeServiceDeploymentsCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../emulator/server.js'
 import { type ActionRun, describeRun, type RunOptions, runAction, runPost } from './runner.js'
@@ -52,6 +52,12 @@ function run(s: Setup, inputs: Record<string, string>, extra: Partial<RunOptions
 
 /** The service's deployments after the seed's own first one. */
 const deploymentsOf = (s: Setup) => emu.ecs.deployments().filter((d) => d.serviceArn.endsWith(`/${s.cluster}/${s.name}`) && d.targetTaskDefinition !== s.td[0])
+
+/** The PAUSE hooks left in the service's own deployment settings (what the next deployment would wait at). */
+async function pauseHooksOf(s: Setup): Promise<number> {
+  const out = await ecs.send(new DescribeServicesCommand({ cluster: s.cluster, services: [s.name] }))
+  return (out.services?.[0]?.deploymentConfiguration?.lifecycleHooks ?? []).filter((h) => h.targetType === 'PAUSE').length
+}
 
 async function finish<T>(s: Setup, body: () => Promise<T>): Promise<T> {
   try {
@@ -112,6 +118,7 @@ describe('issue 19: ECS mode end to end', () => {
     expect(r.outputs.alarm).toBe(s.alarm)
     expect(r.failed).toBe(true)
     expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
+    expect(await pauseHooksOf(s)).toBe(0)
   }, 90_000)
 
   it('a crashing revision behind green alarms is rolled back by the per-target-group analysis', async () => {
@@ -133,6 +140,7 @@ describe('issue 19: ECS mode end to end', () => {
     )
     expect(r.outputs.result, describeRun(r)).toBe('rolled-back')
     expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
+    expect(await pauseHooksOf(s)).toBe(0)
   }, 90_000)
 
   it('the post step stops with rollback a deployment main was killed in the middle of', async () => {
@@ -150,6 +158,7 @@ describe('issue 19: ECS mode end to end', () => {
     expect(post.failed, describeRun(post)).toBe(false)
     expect(post.stdout).toContain('stopping it with rollback')
     expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
+    expect(await pauseHooksOf(s)).toBe(0)
   }, 90_000)
 
   it('another deployment under way is not taken over: refused, naming its revision', async () => {
@@ -194,6 +203,8 @@ describe('issue 19: ECS mode end to end', () => {
     expect(testSeen).toBe(100)
     expect(productionDuringTest).toBe(0)
     expect(r.stdout).toContain('Test traffic passed its bake')
+    // The hook it added for the users stage is off the service again: the next deployment would not wait at it.
+    expect(await pauseHooksOf(s)).toBe(0)
   }, 90_000)
 
   it('plan writes nothing and prints the ECS strategy', async () => {
@@ -241,8 +252,10 @@ describe('issue 19: ECS mode end to end', () => {
     const post = await runPost(canary, { env: { AWS_ENDPOINT_URL: emu.url } })
     expect(post.stdout).toContain('Nothing to clean up')
     expect(deploymentsOf(s)[0]?.hooks.some((h) => h.status === 'AWAITING_ACTION')).toBe(true)
+    expect(await pauseHooksOf(s)).toBe(1)
     const promote = await finish(s, () => run(s, { stages: '10%:8m, 100%' }))
     expect(promote.outputs.result, describeRun(promote)).toBe('promoted')
+    expect(await pauseHooksOf(s)).toBe(0)
     expect(promote.outputs['deployment-id']).toBe(canary.outputs['deployment-id'])
     expect(deploymentsOf(s)).toHaveLength(1)
   }, 120_000)
@@ -256,5 +269,6 @@ describe('issue 19: ECS mode end to end', () => {
     const back = await finish(s, () => run(s, { mode: 'rollback' }))
     expect(back.outputs.result, describeRun(back)).toBe('rolled-back')
     expect(deploymentsOf(s)[0]?.status).toBe('ROLLBACK_SUCCESSFUL')
+    expect(await pauseHooksOf(s)).toBe(0)
   }, 90_000)
 })

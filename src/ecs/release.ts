@@ -36,6 +36,7 @@ import { EcsTracked, followToEnd, pausedHook, stopAndFollow } from './deployment
 import type { EcsInputs } from './inputs.js'
 import { afterRollback, conclusionAfterStop, conclusionWithoutStop, emptyOutcome, type EcsOutcome } from './outcome.js'
 import { describePlan, describeProduction, type EcsPlan, type ProductionPlan } from './strategy.js'
+import { isTestPause, TEST_STAGE } from './test-hook.js'
 
 export interface ReleaseDeps {
   readonly client: ECSClient
@@ -64,7 +65,6 @@ export interface ReleaseDeps {
 
 /** PAUSE hook timeouts: 1 to 20160 minutes (DeploymentLifecycleHookDuration). */
 const HOOK_MAX_MINUTES = 20_160
-const TEST_STAGE = 'POST_TEST_TRAFFIC_SHIFT'
 
 /** The service's own strategy, for a run that holds at test traffic and lets ECS's configured strategy follow. */
 export function serviceProduction(config: DeploymentConfiguration | undefined): ProductionPlan | undefined {
@@ -104,7 +104,7 @@ export function deploymentConfigurationFor(
 ): DeploymentConfiguration {
   const { canaryConfiguration: _c, linearConfiguration: _l, lifecycleHooks, alarms: _a, ...kept } = current ?? {}
   // A PAUSE hook at test traffic from an earlier run is dropped: each run says whether it wants one.
-  const hooks: DeploymentLifecycleHook[] = (lifecycleHooks ?? []).filter((h) => !(h.targetType === 'PAUSE' && h.lifecycleStages?.includes(TEST_STAGE)))
+  const hooks: DeploymentLifecycleHook[] = (lifecycleHooks ?? []).filter((h) => !isTestPause(h))
   if (testHookMinutes !== undefined) {
     hooks.push({ targetType: 'PAUSE', lifecycleStages: [TEST_STAGE], timeoutConfiguration: { timeoutInMinutes: testHookMinutes, action: 'ROLLBACK' } })
   }

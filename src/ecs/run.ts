@@ -31,6 +31,7 @@ import { afterRollback, emptyOutcome, type EcsOutcome } from './outcome.js'
 import { releaseEcs } from './release.js'
 import { failureMessage, outcomeProgress, outputsOf, renderSummary } from './report.js'
 import { describePlan, productionSteps } from './strategy.js'
+import { removeTestHook } from './test-hook.js'
 
 const what = (inputs: ServiceRef): string => `${inputs.cluster}/${inputs.service}`
 
@@ -95,6 +96,8 @@ async function deployEcs(config: Config, inputs: EcsInputs, context: StepContext
       inputs,
     )
     if (outcome.callsPerPoll !== undefined) log.info(`API calls per poll: ${outcome.callsPerPoll} (ECS and CloudWatch).`)
+    // A hold keeps its test-traffic hook for the promote or rollback job; every other end takes it off.
+    if (outcome.result !== 'held') await removeTestHook(writeClient, inputs, log)
     await reporter.report(outcomeProgress(outcome))
     return stepResult(outcome, inputs, region, alarms.names, analysisWords)
   } catch (error) {
@@ -122,6 +125,7 @@ async function rollbackEcs(config: Config, inputs: EcsInputs, context: StepConte
     const active = await activeDeployments(client, inputs, context.signal)
     if (active.length === 0) {
       context.log.info(`Service ${inputs.service}: no deployment under way.`)
+      await removeTestHook(stopClient, inputs, context.log, context.signal)
       return { outputs: { ...outputsOf(emptyOutcome('rolled-back', '', { weight: 0 })) }, settled: true, summary: '## ECS release: ↩️ Nothing to roll back\n' }
     }
     const problems: string[] = []
@@ -138,6 +142,7 @@ async function rollbackEcs(config: Config, inputs: EcsInputs, context: StepConte
       last = emptyOutcome(after.result, after.note, { deploymentArn: arn, weight: after.weight, settled: after.settled })
     }
     const outcome = problems.length > 0 ? { ...last, result: 'failed' as const, reason: problems.join('; ') } : last
+    await removeTestHook(stopClient, inputs, context.log, context.signal)
     return stepResult(outcome, inputs, config.region, [], 'not used (mode: rollback)')
   } catch (error) {
     return { outputs: {}, failure: `ECS mode (rollback): ${errorMessage(error)}` }
@@ -265,6 +270,9 @@ export async function cleanUpEcs(saved: { region: string; deploymentArn: string 
         ? await followToEnd(follow, saved.deploymentArn)
         : await stopAndFollow(follow, saved.deploymentArn, 'post step')
     const after = afterRollback(stop, undefined)
+    if (current.clusterArn && current.serviceArn) {
+      await removeTestHook(stopClient, { cluster: current.clusterArn, service: current.serviceArn }, context.log)
+    }
     if (after.result === 'rolled-back') return { outputs: {}, settled: true, conclusion: `${saved.deploymentArn}: ${after.note}` }
     return { outputs: {}, failure: `Post-step rollback of ${saved.deploymentArn}: ${after.note}` }
   } catch (error) {
