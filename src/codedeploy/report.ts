@@ -1,4 +1,5 @@
 import { alarmLink } from '../aws/links.js'
+import { managedOutputs } from '../managed/outputs.js'
 import type { AnalysisSummary } from '../report/analysis-summary.js'
 import { renderCodeDeploySummary } from '../report/codedeploy-summary.js'
 import type { RolloutProgress } from '../report/github-reporter.js'
@@ -8,12 +9,7 @@ import type { CodeDeployOutcome } from './outcome.js'
 /** The step's outputs, as name → value. */
 export function outputsOf(outcome: CodeDeployOutcome): Record<string, string> {
   return {
-    result: outcome.result,
-    reason: outcome.result === 'promoted' || outcome.result === 'held' ? '' : (outcome.reason ?? ''),
-    weight: outcome.weight === undefined ? '' : String(outcome.weight),
-    'stable-version': outcome.stableVersion ?? '',
-    'target-version': outcome.targetVersion ?? '',
-    alarm: outcome.alarmName ?? outcome.alarm?.name ?? '',
+    ...managedOutputs(outcome, outcome.alarmName ?? outcome.alarm?.name),
     'restored-groups': outcome.restored
       .filter((r) => r.problem === undefined)
       .map((r) => r.group)

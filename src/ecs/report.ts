@@ -1,3 +1,4 @@
+import { managedOutputs } from '../managed/outputs.js'
 import type { RolloutProgress } from '../report/github-reporter.js'
 import type { EcsOutcome } from './outcome.js'
 
@@ -15,12 +16,7 @@ const time = (ms: number): string => new Date(ms).toISOString().slice(11, 19)
 /** The step's outputs, as name → value. */
 export function outputsOf(outcome: EcsOutcome): Record<string, string> {
   return {
-    result: outcome.result,
-    reason: outcome.result === 'promoted' || outcome.result === 'held' ? '' : (outcome.reason ?? ''),
-    weight: outcome.weight === undefined ? '' : String(outcome.weight),
-    'stable-version': outcome.stableVersion ?? '',
-    'target-version': outcome.targetVersion ?? '',
-    alarm: outcome.alarm?.name ?? outcome.alarmName ?? '',
+    ...managedOutputs(outcome, outcome.alarm?.name ?? outcome.alarmName),
     'deployment-id': outcome.deploymentArn ?? '',
   }
 }
